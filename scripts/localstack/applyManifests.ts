@@ -1,0 +1,52 @@
+import { readFile } from 'node:fs/promises';
+
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, KubernetesObjectApi, loadAllYaml, PatchStrategy } from '@kubernetes/client-node';
+
+/**
+ * Server-side applies every object of a YAML file (what `kubectl apply --server-side` does), keeping schema
+ * keywords intact: objects go through `loadAllYaml`, never through the typed models, which drop `enum`.
+ * @param kc - admin KubeConfig
+ * @param file - path of a multi-document YAML file
+ * @param options - `dryRun: true` asks the apiserver to validate without persisting
+ * @returns the applied objects as the apiserver returned them
+ */
+export async function applyManifests(
+  kc: KubeConfig,
+  file: string,
+  options: { dryRun?: boolean } = {},
+): Promise<KubernetesObject[]> {
+  const client = KubernetesObjectApi.makeApiClient(kc);
+  const docs = loadAllYaml(await readFile(file, 'utf8')) as KubernetesObject[];
+  const out: KubernetesObject[] = [];
+  for (const doc of docs.filter(Boolean)) {
+    out.push(
+      await client.patch(
+        doc,
+        undefined,
+        options.dryRun ? 'All' : undefined,
+        'aks-keysync-localstack',
+        true,
+        PatchStrategy.ServerSideApply,
+      ),
+    );
+  }
+  return out;
+}
+
+/**
+ * Waits until a CustomResourceDefinition reports Established (bounded).
+ * @param kc - admin KubeConfig
+ * @param name - CRD name, e.g. `keybindings.keysync.dev`
+ * @param timeoutInMs - bound
+ */
+export async function waitForCrd(kc: KubeConfig, name: string, timeoutInMs = 30_000): Promise<void> {
+  const api = kc.makeApiClient(ApiextensionsV1Api);
+  const deadline = Date.now() + timeoutInMs;
+  while (Date.now() < deadline) {
+    const crd = await api.readCustomResourceDefinition({ name });
+    if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`CRD ${name} not Established after ${timeoutInMs} ms`);
+}

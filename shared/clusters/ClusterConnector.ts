@@ -1,0 +1,92 @@
+import type { TokenCredential } from '@azure/core-auth';
+import { KubeConfig } from '@kubernetes/client-node';
+
+import { ErrorCode, KeySyncError } from '../errors.ts';
+import type { ClusterClient } from '../kube/ClusterClient.ts';
+import { createKubeClusterClient } from '../kube/createKubeClusterClient.ts';
+import type { ClusterRegistration } from './ClusterRegistration.ts';
+
+/** Entra ID application of the AKS API server: tokens for AKS clusters are requested for this scope. */
+export const aksServerScope = '6dae42f8-4368-4678-94ff-3960e28e3630/.default';
+
+/** Where an AKS cluster's API server is and which CA signs its certificate (no credential). */
+export interface ClusterEndpoint {
+  readonly server: string;
+  /** Base64 PEM of the cluster CA, as in a kubeconfig's certificate-authority-data. */
+  readonly caData: string;
+}
+
+/** Resolves an AKS cluster's endpoint, e.g. through ARM `listClusterUserCredential`. */
+export type AksEndpointResolver = (aksResourceId: string) => Promise<ClusterEndpoint>;
+
+/** Turns a registration into a client for that cluster. */
+export type ClusterConnector = (registration: ClusterRegistration) => Promise<ClusterClient>;
+
+/** Dependencies of {@link createClusterConnector}. */
+export interface ClusterConnectorDeps {
+  /** The service's identity; for AKS clusters a token for {@link aksServerScope} is the bearer. */
+  readonly credential: TokenCredential;
+  readonly resolveAksEndpoint: AksEndpointResolver;
+  /** How long a resolved AKS endpoint is reused. Default 10 minutes. */
+  readonly endpointCacheTtlInMs?: number;
+  readonly requestTimeoutInMs?: number;
+  readonly now?: () => number;
+}
+
+/**
+ * Creates the connector: kubeconfig registrations are used as given (local runs, tests); AKS registrations use
+ * the service identity's Entra token against the server URL and CA from ARM. No credential is stored.
+ * @param deps - identity, endpoint resolver, cache and timeout settings
+ */
+export function createClusterConnector(deps: ClusterConnectorDeps): ClusterConnector {
+  const ttl = deps.endpointCacheTtlInMs ?? 10 * 60_000;
+  const now = deps.now ?? Date.now;
+  const cache = new Map<string, { endpoint: ClusterEndpoint; at: number }>();
+  const options = deps.requestTimeoutInMs ? { requestTimeoutInMs: deps.requestTimeoutInMs } : {};
+
+  const endpointFor = async (id: string): Promise<ClusterEndpoint> => {
+    const hit = cache.get(id.toLowerCase());
+    if (hit && now() - hit.at < ttl) return hit.endpoint;
+    const endpoint = await deps.resolveAksEndpoint(id);
+    cache.set(id.toLowerCase(), { endpoint, at: now() });
+    return endpoint;
+  };
+
+  return async (registration) => {
+    const kc = new KubeConfig();
+    if (registration.kubeconfig) {
+      try {
+        kc.loadFromString(registration.kubeconfig);
+      } catch (err) {
+        throw new KeySyncError(ErrorCode.ClusterUnreachable, `cluster ${registration.name}: its kubeconfig cannot be read`, {
+          cause: err,
+          details: { cluster: registration.name },
+        });
+      }
+      return createKubeClusterClient(registration.name, kc, options);
+    }
+    const endpoint = await endpointFor(registration.aksResourceId ?? '');
+    const token = await getAksToken(deps.credential, registration.name);
+    kc.loadFromOptions({
+      clusters: [{ name: registration.name, server: endpoint.server, caData: endpoint.caData, skipTLSVerify: false }],
+      users: [{ name: 'keysync', token }],
+      contexts: [{ name: registration.name, cluster: registration.name, user: 'keysync' }],
+      currentContext: registration.name,
+    });
+    return createKubeClusterClient(registration.name, kc, options);
+  };
+}
+
+async function getAksToken(credential: TokenCredential, cluster: string): Promise<string> {
+  try {
+    const t = await credential.getToken(aksServerScope);
+    if (!t) throw new Error('no token returned');
+    return t.token;
+  } catch (err) {
+    throw new KeySyncError(
+      ErrorCode.ClusterForbidden,
+      `cluster ${cluster}: could not get an Entra token for the AKS server application (${aksServerScope})`,
+      { retryable: true, cause: err, details: { cluster } },
+    );
+  }
+}

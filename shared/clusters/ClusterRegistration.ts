@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+import { ErrorCode, ValidationError } from '../errors.ts';
+
+/** One allow-list entry: bindings in namespaces matching `namespaces` may bind resources under `resourceIdPrefix`. */
+export interface AllowRule {
+  /** Namespace glob: `*` matches any run of characters, e.g. `team-*`, `orders`, `*`. */
+  readonly namespaces: string;
+  /** ARM ID prefix, matched case-insensitively on whole segments, e.g. `/subscriptions/<id>/resourceGroups/rg-orders`. */
+  readonly resourceIdPrefix: string;
+}
+
+/** A cluster the service pushes Secrets into. Default deny: with no allow rules nothing is synced. */
+export interface ClusterRegistration {
+  /** Short unique name used in reports, indexes and watch messages. */
+  readonly name: string;
+  /** AKS managed cluster ARM ID (production). Exactly one of `aksResourceId` and `kubeconfig` is set. */
+  readonly aksResourceId?: string | undefined;
+  /** A kubeconfig (local runs and tests). */
+  readonly kubeconfig?: string | undefined;
+  readonly allow: readonly AllowRule[];
+}
+
+const clusterName = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+const schema = z
+  .strictObject({
+    name: z.string().regex(clusterName, 'must be 1-63 lower-case letters, digits or -'),
+    aksResourceId: z
+      .string()
+      .regex(/\/providers\/Microsoft\.ContainerService\/managedClusters\/[^/]+$/i, 'must be an AKS cluster ID')
+      .optional(),
+    kubeconfig: z.string().min(1).optional(),
+    allow: z
+      .array(
+        z.strictObject({
+          namespaces: z.string().regex(/^[a-z0-9*-]{1,63}$/, 'must be a namespace name or glob with *'),
+          resourceIdPrefix: z.string().regex(/^\/subscriptions\/[^/]+(\/.*)?$/i, 'must start with /subscriptions/<id>'),
+        }),
+      )
+      .default([]),
+  })
+  .refine((r) => (r.aksResourceId === undefined) !== (r.kubeconfig === undefined), {
+    message: 'give exactly one of aksResourceId and kubeconfig',
+  });
+
+/**
+ * Validates a cluster registration (admin endpoint body, CLI input, stored entity).
+ * @param raw - candidate registration
+ * @returns the registration
+ * @throws ValidationError (`InvalidInput`) listing every problem
+ */
+export function parseClusterRegistration(raw: unknown): ClusterRegistration {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  const name = (raw as { name?: unknown } | null)?.name;
+  throw new ValidationError(
+    ErrorCode.InvalidInput,
+    `cluster registration${typeof name === 'string' ? ` '${name}'` : ''} is invalid: ${problems.join('; ')}`,
+    problems,
+  );
+}

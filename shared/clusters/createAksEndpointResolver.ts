@@ -1,0 +1,67 @@
+import type { TokenCredential } from '@azure/core-auth';
+import { ContainerServiceClient } from '@azure/arm-containerservice';
+import { parse as parseYaml } from 'yaml';
+
+import { parseResourceId } from '../arm/parseResourceId.ts';
+import { ErrorCode, KeySyncError } from '../errors.ts';
+import type { AksEndpointResolver, ClusterEndpoint } from './ClusterConnector.ts';
+
+/** What the resolver needs to call ARM. `clientOptions` come from `armClientOptions()`. */
+export interface AksEndpointResolverDeps {
+  readonly credential: TokenCredential;
+  readonly clientOptions: ConstructorParameters<typeof ContainerServiceClient>[2];
+  /** Maps ARM errors to KeySyncErrors (shared/arm/mapArmError). */
+  readonly mapError: (err: unknown, resourceId: string, action: string) => Error;
+}
+
+/**
+ * Resolves an AKS cluster's API server URL and CA through ARM `listClusterUserCredential`. Only `server` and
+ * `certificate-authority-data` are taken from the returned kubeconfig; its user entry (a kubelogin stub for
+ * Entra ID clusters, or a static credential on local-account clusters) is ignored and never kept.
+ * @param deps - identity, client options, error mapping
+ */
+export function createAksEndpointResolver(deps: AksEndpointResolverDeps): AksEndpointResolver {
+  const clients = new Map<string, ContainerServiceClient>();
+  const clientFor = (subscriptionId: string) => {
+    let c = clients.get(subscriptionId);
+    if (!c) {
+      c = new ContainerServiceClient(deps.credential, subscriptionId, deps.clientOptions);
+      clients.set(subscriptionId, c);
+    }
+    return c;
+  };
+
+  return async (aksResourceId) => {
+    const id = parseResourceId(aksResourceId);
+    let value: Uint8Array | undefined;
+    try {
+      const result = await clientFor(id.subscriptionId).managedClusters.listClusterUserCredentials(
+        id.resourceGroup,
+        id.name,
+      );
+      value = result.kubeconfigs?.[0]?.value;
+    } catch (err) {
+      throw deps.mapError(err, aksResourceId, 'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action');
+    }
+    return endpointFromKubeconfig(value, aksResourceId);
+  };
+}
+
+function endpointFromKubeconfig(value: Uint8Array | undefined, aksResourceId: string): ClusterEndpoint {
+  const bad = (why: string) =>
+    new KeySyncError(ErrorCode.ClusterUnreachable, `AKS cluster ${aksResourceId}: ${why}`, {
+      details: { resourceId: aksResourceId },
+    });
+  if (!value || value.length === 0) throw bad('listClusterUserCredential returned no kubeconfig');
+  let doc: { clusters?: Array<{ cluster?: { server?: string; 'certificate-authority-data'?: string } }> };
+  try {
+    doc = parseYaml(Buffer.from(value).toString('utf8')) as typeof doc;
+  } catch {
+    throw bad('the kubeconfig from listClusterUserCredential is not valid YAML');
+  }
+  const cluster = doc.clusters?.[0]?.cluster;
+  if (!cluster?.server || !cluster['certificate-authority-data']) {
+    throw bad('the kubeconfig from listClusterUserCredential has no server or certificate-authority-data');
+  }
+  return { server: cluster.server, caData: cluster['certificate-authority-data'] };
+}

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+import { ErrorCode, ValidationError } from './errors.ts';
+import type { LogLevel } from './logging.ts';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const schema = z
+  .object({
+    KEYSYNC_ARM_ENDPOINT: z.url({ protocol: /^https$/ }).default('https://management.azure.com'),
+    KEYSYNC_ARM_CA_FILE: z.string().min(1).optional(),
+    KEYSYNC_TABLES_ENDPOINT: z.url().optional(),
+    KEYSYNC_TABLES_CONNECTION_STRING: z.string().min(1).optional(),
+    KEYSYNC_BINDINGS_TABLE: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/).default('keysyncBindings'),
+    KEYSYNC_CLUSTERS_TABLE: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/).default('keysyncClusters'),
+    AZURE_CLIENT_ID: z.string().min(1).optional(),
+    KEYSYNC_DEV_BEARER_TOKEN: z.string().min(8).optional(),
+    KEYSYNC_CLUSTER_CONCURRENCY: positiveInt(8),
+    KEYSYNC_RESOURCE_CONCURRENCY: positiveInt(16),
+    KEYSYNC_ARM_WRITES_BURST: positiveInt(200),
+    KEYSYNC_ARM_WRITES_PER_SECOND: positiveInt(10),
+    KEYSYNC_KUBE_TIMEOUT_MS: positiveInt(10_000),
+    KEYSYNC_RESYNC_SCHEDULE: z.string().min(1).default('0 0 * * * *'),
+    KEYSYNC_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  })
+  .refine((c) => Boolean(c.KEYSYNC_TABLES_ENDPOINT) !== Boolean(c.KEYSYNC_TABLES_CONNECTION_STRING), {
+    message:
+      'set exactly one of KEYSYNC_TABLES_ENDPOINT (Azure, managed identity) and KEYSYNC_TABLES_CONNECTION_STRING (Azurite)',
+    path: ['KEYSYNC_TABLES_ENDPOINT'],
+  });
+
+/** The service's settings, read once at start-up and frozen. */
+export interface Config {
+  readonly armEndpoint: string;
+  /** PEM file of a CA to trust for ARM (only for a local ARM simulator). */
+  readonly armCaFile?: string;
+  readonly tables: { readonly endpoint: string } | { readonly connectionString: string };
+  readonly bindingsTable: string;
+  readonly clustersTable: string;
+  /** Client ID of the user-assigned managed identity. */
+  readonly managedIdentityClientId?: string;
+  /** Local development only: a fixed bearer token used instead of a managed identity. */
+  readonly devBearerToken?: string;
+  readonly clusterConcurrency: number;
+  readonly resourceConcurrency: number;
+  readonly armWritesBurst: number;
+  readonly armWritesPerSecond: number;
+  readonly kubeRequestTimeoutInMs: number;
+  readonly resyncSchedule: string;
+  readonly logLevel: LogLevel;
+}
+
+/**
+ * Reads and validates every setting at once.
+ * @param env - the environment (process.env by default)
+ * @returns the frozen configuration
+ * @throws ValidationError (`ConfigInvalid`) listing every missing or invalid setting by name
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ValidationError(ErrorCode.Config, `invalid configuration: ${problems.join('; ')}`, problems);
+  }
+  const c = parsed.data;
+  return Object.freeze({
+    armEndpoint: c.KEYSYNC_ARM_ENDPOINT.replace(/\/+$/, ''),
+    ...(c.KEYSYNC_ARM_CA_FILE ? { armCaFile: c.KEYSYNC_ARM_CA_FILE } : {}),
+    tables: c.KEYSYNC_TABLES_ENDPOINT
+      ? { endpoint: c.KEYSYNC_TABLES_ENDPOINT }
+      : { connectionString: c.KEYSYNC_TABLES_CONNECTION_STRING ?? '' },
+    bindingsTable: c.KEYSYNC_BINDINGS_TABLE,
+    clustersTable: c.KEYSYNC_CLUSTERS_TABLE,
+    ...(c.AZURE_CLIENT_ID ? { managedIdentityClientId: c.AZURE_CLIENT_ID } : {}),
+    ...(c.KEYSYNC_DEV_BEARER_TOKEN ? { devBearerToken: c.KEYSYNC_DEV_BEARER_TOKEN } : {}),
+    clusterConcurrency: c.KEYSYNC_CLUSTER_CONCURRENCY,
+    resourceConcurrency: c.KEYSYNC_RESOURCE_CONCURRENCY,
+    armWritesBurst: c.KEYSYNC_ARM_WRITES_BURST,
+    armWritesPerSecond: c.KEYSYNC_ARM_WRITES_PER_SECOND,
+    kubeRequestTimeoutInMs: c.KEYSYNC_KUBE_TIMEOUT_MS,
+    resyncSchedule: c.KEYSYNC_RESYNC_SCHEDULE,
+    logLevel: c.KEYSYNC_LOG_LEVEL,
+  });
+}

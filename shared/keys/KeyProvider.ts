@@ -1,0 +1,38 @@
+import type { ArmResourceId } from '../arm/parseResourceId.ts';
+
+/** Values a provider produced: value name (e.g. `primaryKey`) -> value. Treat every value as secret. */
+export type KeyValues = ReadonlyMap<string, string>;
+
+/** Options for {@link KeyProvider.fetchValues}. */
+export interface FetchValuesOptions {
+  /** Cancels the ARM calls. */
+  abortSignal?: AbortSignal;
+}
+
+/**
+ * The extension point for one Azure resource type whose keys can be bound into Secrets.
+ *
+ * Invoked by the reconciler once per resource per pass (never per binding), with the union of the value names
+ * every binding of that resource asked for. A provider:
+ * - fetches only what was asked for (a request for endpoints only makes no listKeys call);
+ * - reads the resource first and refuses, with `DataPlaneDisabled`, when key authentication is disabled on it;
+ * - never logs or embeds values in errors.
+ *
+ * Errors thrown are {@link KeySyncError}s: `ResourceNotFound` (404), `ArmForbidden` (403), `ArmThrottled`
+ * (429 after the client's own waits, retryable), `ArmUnavailable` (5xx, timeouts, retryable),
+ * `DataPlaneDisabled`.
+ */
+export interface KeyProvider {
+  /** Lower-cased ARM resource type this provider serves, e.g. `microsoft.storage/storageaccounts`. */
+  readonly resourceType: string;
+  /** Every value name a KeyBinding may ask this provider for, e.g. `primaryKey`, `blobEndpoint`. */
+  readonly valueNames: readonly string[];
+  /**
+   * Fetches the requested values of one resource.
+   * @param resource - the resource, already parsed and of this provider's type
+   * @param wanted - value names to produce; all are members of {@link valueNames}
+   * @param options - cancellation
+   * @returns exactly the wanted values
+   */
+  fetchValues(resource: ArmResourceId, wanted: ReadonlySet<string>, options?: FetchValuesOptions): Promise<KeyValues>;
+}

@@ -1,0 +1,77 @@
+import type { ArmResourceId } from '../../arm/parseResourceId.ts';
+import { ErrorCode, KeySyncError, ValidationError } from '../../errors.ts';
+import type { KeyValues } from '../KeyProvider.ts';
+
+/** How one value is produced from what was fetched. */
+export interface ValueSource<C> {
+  /** Whether producing it needs a key (so a listKeys call). */
+  readonly needsKey: boolean;
+  /** Reads the value; undefined when the resource or response lacks it. */
+  readonly read: (fetched: C) => string | undefined;
+}
+
+/** A provider's value catalogue: value name -> source. */
+export type ValueCatalogue<C> = Readonly<Record<string, ValueSource<C>>>;
+
+/**
+ * Checks that every wanted name is in the catalogue.
+ * @throws ValidationError `InvalidBinding` listing the unknown names and the valid ones
+ */
+export function assertKnownValues<C>(
+  catalogue: ValueCatalogue<C>,
+  resource: ArmResourceId,
+  wanted: ReadonlySet<string>,
+): void {
+  const unknown = [...wanted].filter((w) => !Object.hasOwn(catalogue, w));
+  if (unknown.length === 0) return;
+  throw new ValidationError(
+    ErrorCode.InvalidBinding,
+    `${resource.resourceType} does not provide ${unknown.map((u) => `'${u}'`).join(', ')}; valid value names: ` +
+      Object.keys(catalogue).join(', '),
+    unknown.map((u) => `${u}: unknown value name`),
+    { details: { resourceId: resource.id } },
+  );
+}
+
+/** Whether any wanted value needs a key. */
+export function needsKeys<C>(catalogue: ValueCatalogue<C>, wanted: ReadonlySet<string>): boolean {
+  return [...wanted].some((w) => catalogue[w]?.needsKey === true);
+}
+
+/**
+ * Produces exactly the wanted values.
+ * @param catalogue - the provider's catalogue
+ * @param resource - the resource (for error messages)
+ * @param wanted - value names, all in the catalogue
+ * @param fetched - what was fetched from ARM
+ * @throws KeySyncError `InvalidBinding` when the resource lacks a wanted property (e.g. no queue endpoint),
+ *   `ArmUnavailable` (retryable) when ARM's key response lacked a key
+ */
+export function pickValues<C>(
+  catalogue: ValueCatalogue<C>,
+  resource: ArmResourceId,
+  wanted: ReadonlySet<string>,
+  fetched: C,
+): KeyValues {
+  const values = new Map<string, string>();
+  for (const name of wanted) {
+    const source = catalogue[name];
+    const value = source?.read(fetched);
+    if (value === undefined || value === '') {
+      throw source?.needsKey
+        ? new KeySyncError(ErrorCode.ArmUnavailable, `ARM returned no ${name} for ${resource.id}`, {
+            retryable: true,
+            details: { resourceId: resource.id, value: name },
+          })
+        : new KeySyncError(
+            ErrorCode.InvalidBinding,
+            `${resource.id} has no ${name}; remove it from the binding`,
+            {
+              details: { resourceId: resource.id, value: name },
+            },
+          );
+    }
+    values.set(name, value);
+  }
+  return values;
+}

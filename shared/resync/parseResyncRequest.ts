@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+import { ErrorCode, ValidationError } from '../errors.ts';
+import type { ResyncRequest } from './runResync.ts';
+
+const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((s) => s === 'true')]);
+
+const schema = z.strictObject({
+  cluster: z.string().min(1).max(63).optional(),
+  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a namespace name').optional(),
+  resourceId: z.string().regex(/^\/subscriptions\//i, 'must be an ARM resource ID').max(1024).optional(),
+  dryRun: flag.optional(),
+});
+
+/**
+ * Validates a resync request from the HTTP body and query string (query wins on a clash).
+ * @param body - parsed JSON body, or undefined when there was none
+ * @param query - query parameters
+ * @throws ValidationError (`InvalidInput`) naming every bad field
+ */
+export function parseResyncRequest(body: unknown, query: Record<string, string>): ResyncRequest {
+  if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
+    throw new ValidationError(ErrorCode.InvalidInput, 'the resync request body must be a JSON object');
+  }
+  const parsed = schema.safeParse({ ...(body as object | undefined), ...query });
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ValidationError(ErrorCode.InvalidInput, `invalid resync request: ${problems.join('; ')}`, problems);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,95 @@
+import pLimit from 'p-limit';
+
+import type { ClusterConnector } from '../clusters/ClusterConnector.ts';
+import type { ClusterStore } from '../clusters/ClusterStore.ts';
+import { ErrorCode, ValidationError } from '../errors.ts';
+import { errorFields } from '../logging.ts';
+import type { LoadedCluster } from '../reconcile/LoadedCluster.ts';
+import { loadCluster } from '../reconcile/loadCluster.ts';
+import type { ClusterFailure, ResyncReport } from '../reconcile/ResyncReport.ts';
+import { countActions } from '../reconcile/ResyncReport.ts';
+import type { SyncDeps } from '../reconcile/syncClusters.ts';
+import { syncClusters } from '../reconcile/syncClusters.ts';
+import { toClusterFailure } from '../reconcile/toClusterFailure.ts';
+
+/** A resync request: every filter is optional; all given filters must match. */
+export interface ResyncRequest {
+  readonly cluster?: string | undefined;
+  readonly namespace?: string | undefined;
+  readonly resourceId?: string | undefined;
+  /** Report what would happen without writing Secrets, status or Events. */
+  readonly dryRun?: boolean | undefined;
+}
+
+/** What {@link runResync} needs. */
+export interface ResyncDeps extends SyncDeps {
+  readonly clusters: ClusterStore;
+  readonly connect: ClusterConnector;
+}
+
+/**
+ * The manual (and scheduled) resync use-case: reads the bindings of every registered cluster that matches
+ * the filters, and reconciles them. One unreachable cluster is reported and does not stop the others.
+ * @param deps - cluster registry, connector, providers and settings
+ * @param request - filters and dry run
+ * @returns a report per binding; never contains key material
+ * @throws ValidationError (`ClusterNotRegistered`) when a cluster filter names no registered cluster
+ */
+export async function runResync(deps: ResyncDeps, request: ResyncRequest): Promise<ResyncReport> {
+  const started = Date.now();
+  const startedAt = deps.now().toISOString();
+  const dryRun = request.dryRun === true;
+  const all = await deps.clusters.list();
+  const selected = request.cluster ? all.filter((c) => c.name === request.cluster) : all;
+  if (request.cluster && selected.length === 0) {
+    throw new ValidationError(
+      ErrorCode.ClusterNotRegistered,
+      `cluster '${request.cluster}' is not registered; registered clusters: ${all.map((c) => c.name).join(', ') || 'none'}`,
+    );
+  }
+
+  const limit = pLimit(Math.max(1, deps.clusterConcurrency));
+  const failures: ClusterFailure[] = [];
+  const loaded: LoadedCluster[] = [];
+  await Promise.all(
+    selected.map((registration) =>
+      limit(async () => {
+        try {
+          loaded.push(
+            await loadCluster(registration, deps.connect, { namespace: request.namespace, resourceId: request.resourceId }),
+          );
+        } catch (err) {
+          deps.logger.warn({ cluster: registration.name, ...errorFields(err) }, 'cluster could not be read');
+          failures.push(toClusterFailure(registration.name, err));
+        }
+      }),
+    ),
+  );
+
+  const result = await syncClusters(loaded, deps, { dryRun });
+  const bindings = [...result.bindings].sort((a, b) =>
+    `${a.cluster}/${a.namespace}/${a.binding}`.localeCompare(`${b.cluster}/${b.namespace}/${b.binding}`),
+  );
+  const clusterFailures = [...failures, ...result.clusterFailures].sort((a, b) => a.cluster.localeCompare(b.cluster));
+  const report: ResyncReport = {
+    dryRun,
+    startedAt,
+    durationInMs: Date.now() - started,
+    bindings,
+    clusterFailures,
+    totals: countActions(bindings),
+    resourcesFetched: result.resourcesFetched,
+  };
+  deps.logger.info(
+    {
+      dryRun,
+      clusters: selected.length,
+      clusterFailures: clusterFailures.length,
+      bindings: bindings.length,
+      resourcesFetched: result.resourcesFetched,
+      ...report.totals,
+    },
+    'resync finished',
+  );
+  return report;
+}
