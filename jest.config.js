@@ -2,7 +2,10 @@
 // TypeScript with @swc/jest: @kubernetes/client-node is ESM-only. See docs/adr/0002-jest-esm-with-swc.md.
 const swc = [
   '@swc/jest',
-  { jsc: { parser: { syntax: 'typescript' }, target: 'es2023' }, module: { type: 'es6' } },
+  {
+    jsc: { parser: { syntax: 'typescript' }, target: 'es2023', experimental: { keepImportAttributes: true } },
+    module: { type: 'es6' },
+  },
 ];
 const common = {
   extensionsToTreatAsEsm: ['.ts'],

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { ApiextensionsV1Api, KubernetesObjectApi, loadAllYaml, PatchStrategy } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, CustomObjectsApi, KubernetesObjectApi, loadAllYaml, PatchStrategy } from '@kubernetes/client-node';
 
 /**
  * Server-side applies every object of a YAML file (what `kubectl apply --server-side` does), keeping schema
@@ -35,7 +35,8 @@ export async function applyManifests(
 }
 
 /**
- * Waits until a CustomResourceDefinition reports Established (bounded).
+ * Waits until a CustomResourceDefinition reports Established and its objects can be listed (bounded): right
+ * after Established the apiserver may still answer 429 "storage is (re)initializing".
  * @param kc - admin KubeConfig
  * @param name - CRD name, e.g. `keybindings.keysync.dev`
  * @param timeoutInMs - bound
@@ -45,7 +46,14 @@ export async function waitForCrd(kc: KubeConfig, name: string, timeoutInMs = 30_
   const deadline = Date.now() + timeoutInMs;
   while (Date.now() < deadline) {
     const crd = await api.readCustomResourceDefinition({ name });
-    if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return;
+    if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) {
+      const version = crd.spec.versions.find((v) => v.storage)?.name ?? crd.spec.versions[0]?.name ?? 'v1';
+      const listed = await kc
+        .makeApiClient(CustomObjectsApi)
+        .listClusterCustomObject({ group: crd.spec.group, version, plural: crd.spec.names.plural })
+        .then(() => true, () => false);
+      if (listed) return;
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`CRD ${name} not Established after ${timeoutInMs} ms`);

@@ -39,9 +39,6 @@ const schema = z
         }),
       )
       .default([]),
-  })
-  .refine((r) => (r.aksResourceId === undefined) !== (r.kubeconfig === undefined), {
-    message: 'give exactly one of aksResourceId and kubeconfig',
   });
 
 /**
@@ -52,8 +49,12 @@ const schema = z
  */
 export function parseClusterRegistration(raw: unknown): ClusterRegistration {
   const parsed = schema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  if ((r.aksResourceId === undefined) === (r.kubeconfig === undefined)) {
+    problems.push('aksResourceId/kubeconfig: give exactly one of aksResourceId and kubeconfig');
+  }
+  if (parsed.success && problems.length === 0) return parsed.data;
   const name = (raw as { name?: unknown } | null)?.name;
   throw new ValidationError(
     ErrorCode.InvalidInput,

@@ -6,12 +6,10 @@
  * long-running operations, and raises the Event Grid events of the Azure-subscription system topic.
  * Tests drive it through the control API below (no HTTP), inject faults, and assert on the call log.
  */
-import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { AccessPolicy } from './AccessPolicy.ts';
-import { buildArmEvent, eventTypeForMethod, type ArmEvent } from './ArmEvent.ts';
-import { ArmHttpError } from './ArmHttpError.ts';
+import type { ArmEvent } from './ArmEvent.ts';
 import {
   throttlingLimitsOf,
   type ArmSimulatorOptions,
@@ -20,12 +18,12 @@ import {
 import { ArmThrottle } from './ArmThrottle.ts';
 import { CallLog, type ArmCall, type ArmCallFilter } from './CallLog.ts';
 import { CancellableTimers } from './CancellableTimers.ts';
+import { createSimServices } from './createSimServices.ts';
 import { EventBus, type EventSubscriptionHandle } from './EventBus.ts';
 import type { EventSubscriptionOptions } from './EventSubscription.ts';
 import { FaultInjector, type FaultHandle, type FaultRule } from './FaultInjector.ts';
 import { generateTlsMaterial } from './generateTlsMaterial.ts';
-import { handleArmRequest } from './handleArmRequest.ts';
-import { handleResourceRoute } from './handleResourceRoute.ts';
+import { handleArmRequest, type ArmRequestPipeline } from './handleArmRequest.ts';
 import { LongRunningOperations } from './LongRunningOperations.ts';
 import {
   newCosmosAccount,
@@ -37,11 +35,10 @@ import {
   type RedisCacheSpec,
   type StorageAccountSpec,
 } from './newSimResource.ts';
-import { parseArmRoute, type ResourceRoute } from './parseArmRoute.ts';
 import { ResourceStore } from './ResourceStore.ts';
-import { typeInfoOfKind } from './resourceTypes.ts';
 import { simPrincipal, type SimPrincipal } from './SimPrincipal.ts';
-import type { SimRequest, SimResponse, SimServices } from './SimRequest.ts';
+import { runControlOperation } from './runControlOperation.ts';
+import type { SimResponse, SimServices } from './SimRequest.ts';
 import type { SimResource } from './simResources.ts';
 
 /** Body property that names the key to regenerate, per resource kind. */
@@ -78,6 +75,7 @@ export class ArmSimulator {
   #throttle: ArmThrottle | undefined;
   #latencyInMs: number;
   #stopped: Promise<void> | undefined;
+  readonly #pipeline: ArmRequestPipeline;
 
   private constructor(server: Server, url: string, caPem: string, options: ArmSimulatorOptions) {
     this.#server = server;
@@ -87,32 +85,23 @@ export class ArmSimulator {
     this.#operator = simPrincipal(options.operatorPrincipal ?? 'arm-simulator-operator', 'User');
     this.#latencyInMs = options.latencyInMs ?? 0;
     this.setThrottling(options.throttling);
-    const tenantId = options.tenantId ?? '99999999-8888-7777-6666-555555555555';
-    const lroDurationInMs = options.lroDurationInMs ?? 1000;
-    this.#services = {
+    this.#services = createSimServices({
       store: this.#store,
       operations: this.#operations,
       bus: this.#bus,
-      tenantId,
+      tenantId: options.tenantId ?? '99999999-8888-7777-6666-555555555555',
       baseUrl: url,
-      lroDurationInMs: () => lroDurationInMs,
+      lroDurationInMs: options.lroDurationInMs ?? 1000,
       cosmosRegenerateEventAt: options.cosmosRegenerateEventAt ?? 'accepted',
-      publishFor: (req, eventType, resourceId, operation) =>
-        this.#bus.publish(
-          buildArmEvent({
-            eventType,
-            resourceId,
-            subscriptionId: resourceId.split('/')[2] ?? '',
-            operationName: operation,
-            principal: req.principal,
-            tenantId,
-            method: req.method,
-            url: req.url.toString(),
-            correlationId: req.correlationId,
-            clientRequestId: req.clientRequestId,
-            clientIpAddress: req.clientIpAddress,
-          }),
-        ),
+    });
+    this.#pipeline = {
+      services: this.#services,
+      access: this.#access,
+      throttle: () => this.#throttle,
+      faults: this.#faults,
+      callLog: this.#callLog,
+      timers: this.#timers,
+      latencyInMs: () => this.#latencyInMs,
     };
   }
 
@@ -130,21 +119,9 @@ export class ArmSimulator {
     const { port } = server.address() as AddressInfo;
     const sim = new ArmSimulator(server, `https://127.0.0.1:${port}`, tls.caPem, options);
     server.on('request', (req, res) => {
-      handleArmRequest(sim.#pipeline(), req, res).catch(() => res.destroy());
+      handleArmRequest(sim.#pipeline, req, res).catch(() => res.destroy());
     });
     return sim;
-  }
-
-  #pipeline() {
-    return {
-      services: this.#services,
-      access: this.#access,
-      throttle: () => this.#throttle,
-      faults: this.#faults,
-      callLog: this.#callLog,
-      timers: this.#timers,
-      latencyInMs: () => this.#latencyInMs,
-    };
   }
 
   // ---- resources -------------------------------------------------------------------------------------------
@@ -242,31 +219,12 @@ export class ArmSimulator {
   }
 
   #control(method: string, id: string, action?: string, body?: unknown): SimResponse {
-    const resource = this.#require(id);
-    const info = typeInfoOfKind(resource.kind);
-    const url = new URL(
-      `${resource.id}${action ? '/' + action : ''}?api-version=${info.apiVersion}`,
-      this.url,
-    );
-    const route = parseArmRoute(method, url.pathname) as ResourceRoute;
-    const req: SimRequest = {
+    return runControlOperation(this.#services, this.#operator, {
       method,
-      url,
+      resource: this.#require(id),
+      action,
       body,
-      principal: this.#operator,
-      correlationId: randomUUID(),
-      clientRequestId: randomUUID(),
-      clientIpAddress: '127.0.0.1',
-    };
-    let res: SimResponse;
-    try {
-      res = handleResourceRoute(this.#services, req, route);
-    } catch (err) {
-      throw err instanceof ArmHttpError ? new Error(`${err.code}: ${err.message}`) : err;
-    }
-    const eventType = res.eventType === undefined ? eventTypeForMethod(method) : res.eventType;
-    if (eventType && route.operation) this.#services.publishFor(req, eventType, resource.id, route.operation);
-    return res;
+    });
   }
 
   // ---- behaviour -------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ const resync = (request: Parameters<typeof runResync>[1] = {}) => runResync(h.se
 const entry = (r: ResyncReport, cluster: string, binding: string): BindingReport | undefined =>
   r.bindings.find((b) => b.cluster === cluster && b.binding === binding && b.namespace === ns);
 const listKeyCalls = (resourceId?: string) =>
-  h.sim.calls().filter((c) => /listkeys/i.test(c.operation) && (!resourceId || c.resourceId?.toLowerCase() === resourceId.toLowerCase()));
+  h.sim.calls().filter((c) => /listkeys/i.test(c.operation ?? '') && (!resourceId || c.resourceId?.toLowerCase() === resourceId.toLowerCase()));
 
 beforeAll(async () => {
   h = await startEngineHarness();

@@ -18,7 +18,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('Cosmos DB regenerateKey as a long-running operation', () => {
   it('answers 202 with absolute Azure-AsyncOperation and Location URLs; keys change only on completion', async () => {
-    sim = await ArmSimulator.start({ lroDurationInMs: 300 });
+    sim = await ArmSimulator.start({ lroDurationInMs: 700 });
     const id = sim.addCosmosAccount({ subscriptionId: sub, resourceGroup: 'rg', name: 'cos' });
     const before = sim.keysOf(id);
     const res = await rawArmRequest(sim, `${id}/regenerateKey?api-version=2025-10-15`, {
@@ -43,7 +43,7 @@ describe('Cosmos DB regenerateKey as a long-running operation', () => {
     expect((await poll(resultUrl)).status).toBe(202);
     expect(sim.keysOf(id)).toEqual(before);
 
-    await sleep(400);
+    await sleep(800);
     const done = (await poll(statusUrl)).json as { status: string; endTime?: string };
     expect(done.status).toBe('Succeeded');
     expect(done.endTime).toBeDefined();
@@ -87,7 +87,7 @@ describe('Cosmos DB regenerateKey as a long-running operation', () => {
   });
 
   it('raises the event at acceptance by default, before the key changed', async () => {
-    sim = await ArmSimulator.start({ lroDurationInMs: 200 });
+    sim = await ArmSimulator.start({ lroDurationInMs: 500 });
     const id = sim.addCosmosAccount({ subscriptionId: sub, resourceGroup: 'rg', name: 'cos' });
     const before = sim.keysOf(id).primaryMasterKey;
     const seenAtDelivery: (string | undefined)[] = [];

@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  sim.setThrottling({ writes: { burst: 2, refillPerSecond: 4 }, reads: { burst: 3, refillPerSecond: 4 } });
+  sim.setThrottling({ writes: { burst: 2, refillPerSecond: 1 }, reads: { burst: 3, refillPerSecond: 1 } });
 });
 
 describe('TokenBucket', () => {
@@ -53,16 +53,17 @@ describe('ArmSimulator throttling', () => {
   });
 
   it('rejects a request made before Retry-After again, and serves it after', async () => {
+    sim.setThrottling({ writes: { burst: 2, refillPerSecond: 4 } });
     await listKeys(idA);
     await listKeys(idA);
-    const throttledAt = Date.now();
     expect((await listKeys(idA)).status).toBe(429);
+    const throttledBy = Date.now();
     // The bucket has a token again after 250 ms, but ARM said "after 1 s": earlier calls are rejected.
     await new Promise((r) => setTimeout(r, 400));
     const early = await listKeys(idA);
     expect(early.status).toBe(429);
     expect(early.headers['retry-after']).toBe('1');
-    await new Promise((r) => setTimeout(r, Math.max(0, throttledAt + 1050 - Date.now())));
+    await new Promise((r) => setTimeout(r, Math.max(0, throttledBy + 1050 - Date.now())));
     expect((await listKeys(idA)).status).toBe(200);
   });
 

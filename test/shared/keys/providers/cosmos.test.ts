@@ -15,7 +15,7 @@ let sim: ArmSimulator;
 let id: string;
 
 beforeAll(async () => {
-  sim = await ArmSimulator.start({ lroDurationInMs: 100 });
+  sim = await ArmSimulator.start({ lroDurationInMs: 500 });
   id = sim.addCosmosAccount({ subscriptionId: sub, resourceGroup: 'rg-data', name: 'cosmos-app' });
 });
 

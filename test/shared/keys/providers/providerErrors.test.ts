@@ -105,7 +105,7 @@ describe('provider errors through the real SDK', () => {
   });
 
   it('429 from ARM throttling is waited out by the SDK (Retry-After), then succeeds', async () => {
-    sim.setThrottling({ writes: { burst: 1, refillPerSecond: 2 } });
+    sim.setThrottling({ writes: { burst: 1, refillPerSecond: 1 } });
     const p = storage();
     await p.fetchValues(parseResourceId(storageId), keys);
     const started = Date.now();

@@ -1,0 +1,128 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+import { HttpRequest, InvocationContext } from '../../functions/azureFunctions.ts';
+import { createClustersHandler } from '../../functions/clusters.ts';
+import { createResyncHandler } from '../../functions/resync.ts';
+import { loadConfig } from '../../shared/config.ts';
+import { createServices } from '../../shared/createServices.ts';
+import type { ResyncReport } from '../../shared/reconcile/ResyncReport.ts';
+import { ArmSimulator } from '../localstack/armSimulator/ArmSimulator.ts';
+import type { DemoEnvironment } from './DemoCluster.ts';
+import { formatTable } from './formatTable.ts';
+import { demo, demoIds, seedCluster, seedResources } from './seedDemo.ts';
+
+/** What a demo run produced, for the caller (and the standing leak test) to inspect. */
+export interface DemoResult {
+  readonly reports: ResyncReport[];
+  /** Every line the function handlers logged. */
+  readonly logLines: string[];
+  /** Every key value the simulator ever issued (never printed). */
+  readonly keyValues: string[];
+}
+
+/**
+ * The demo: ARM simulator with a Storage account, a Cosmos DB account and a Redis cache; the CRD, RBAC and
+ * sample KeyBindings in every cluster; clusters registered through the admin endpoint; a resync through the
+ * HTTP trigger; a key regeneration; a second resync showing exactly the affected Secrets changed.
+ * @param env - clusters, Azurite and the service token
+ * @param print - where the human-readable output goes
+ */
+export async function runDemo(env: DemoEnvironment, print: (line: string) => void): Promise<DemoResult> {
+  const sim = await ArmSimulator.start({ tokens: { [env.serviceToken]: 'aks-keysync' }, lroDurationInMs: 300 });
+  const logLines: string[] = [];
+  const reports: ResyncReport[] = [];
+  try {
+    seedResources(sim);
+    print(`ARM simulator at ${sim.url}: storage ${demo.storage}, Cosmos DB ${demo.cosmos}, Redis ${demo.redis}`);
+    for (const [i, c] of env.clusters.entries()) await seedCluster(c, i);
+    print(`KeyBinding CRD, RBAC and sample bindings applied in namespace '${demo.namespace}' of ${env.clusters.map((c) => c.name).join(', ')}`);
+
+    const dir = mkdtempSync(join(tmpdir(), 'keysync-demo-'));
+    writeFileSync(join(dir, 'arm-ca.pem'), sim.caPem);
+    const services = createServices(
+      loadConfig({
+        KEYSYNC_ARM_ENDPOINT: sim.url,
+        KEYSYNC_ARM_CA_FILE: join(dir, 'arm-ca.pem'),
+        KEYSYNC_TABLES_CONNECTION_STRING: env.azuriteConnectionString,
+        KEYSYNC_DEV_BEARER_TOKEN: env.serviceToken,
+      }),
+    );
+    const provider = () => Promise.resolve(services);
+    const context = (functionName: string) =>
+      new InvocationContext({ functionName, logHandler: (_level, ...args) => logLines.push(args.map(String).join(' ')) });
+    const call = async (handler: ReturnType<typeof createResyncHandler>, method: string, url: string, body?: unknown) => {
+      const req = new HttpRequest({ method, url, ...(body ? { body: { string: JSON.stringify(body) } } : {}) });
+      return handler(req, context(new URL(url).pathname));
+    };
+
+    for (const c of env.clusters) {
+      const allow = [{ namespaces: demo.namespace, resourceIdPrefix: demoIds.resourceGroup }];
+      let body: unknown;
+      if (c.registration.kind === 'aks') {
+        const aksId = `/subscriptions/${demo.subscriptionId}/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/${c.name}`;
+        sim.addManagedCluster({ id: aksId, server: c.registration.server, caPem: c.registration.caPem });
+        body = { name: c.name, aksResourceId: aksId, allow };
+      } else {
+        body = { name: c.name, kubeconfig: c.registration.kubeconfig, allow };
+      }
+      const res = await call(createClustersHandler(provider), 'PUT', 'http://localhost/api/clusters', body);
+      if (res.status !== 200) throw new Error(`registering ${c.name} failed: ${JSON.stringify(res.jsonBody)}`);
+      print(`registered ${c.name} (${c.registration.kind === 'aks' ? 'AKS cluster via ARM listClusterUserCredential' : 'kubeconfig'})`);
+    }
+
+    const resync = async (title: string) => {
+      const t0 = performance.now();
+      const res = await call(createResyncHandler(provider), 'POST', 'http://localhost/api/resync', {});
+      if (res.status !== 200) throw new Error(`resync failed: ${JSON.stringify(res.jsonBody)}`);
+      const report = res.jsonBody as ResyncReport;
+      reports.push(report);
+      print('');
+      print(`${title} (POST /api/resync, ${Math.round(performance.now() - t0)} ms, ${report.resourcesFetched} ARM key fetches)`);
+      print(reportTable(report));
+      return report;
+    };
+
+    await resync('First resync');
+    await sim.regenerateKey(demoIds.storage, 'key1');
+    print('');
+    print(`Regenerated key1 of ${demo.storage} on the simulator (as 'az storage account keys renew --key primary' would)`);
+    await resync('Second resync');
+    if (env.kubectl) await showKubectl(env, print);
+    const keyValues = sim.keyValues();
+    const haystack = [...logLines, ...reports.map((r) => JSON.stringify(r))];
+    const leaks = keyValues.filter((v) => haystack.some((line) => line.includes(v))).length;
+    print('');
+    print(
+      leaks === 0
+        ? `Key-material check: none of the ${keyValues.length} key values issued appears in the ${logLines.length} log lines or ${reports.length} reports.`
+        : `KEY MATERIAL LEAKED: ${leaks} key values appear in logs or reports.`,
+    );
+    return { reports, logLines, keyValues };
+  } finally {
+    await sim.stop();
+  }
+}
+
+function reportTable(report: ResyncReport): string {
+  const rows = report.bindings.flatMap((b) =>
+    b.secrets.length > 0
+      ? b.secrets.map((s) => [b.cluster, b.namespace, b.binding, s.name, s.keys.join(','), s.action])
+      : [[b.cluster, b.namespace, b.binding, '-', '-', `${b.action}: ${b.reason ?? ''}`]],
+  );
+  const failures = report.clusterFailures.map((f) => `\n  cluster ${f.cluster} failed: ${f.reason}: ${f.message}`).join('');
+  return formatTable(['CLUSTER', 'NAMESPACE', 'BINDING', 'SECRET', 'KEYS', 'ACTION'], rows) + failures;
+}
+
+async function showKubectl(env: DemoEnvironment, print: (line: string) => void): Promise<void> {
+  for (const c of env.clusters) {
+    if (!c.adminKubeconfigPath || !env.kubectl) continue;
+    const { stdout } = await promisify(execFile)(env.kubectl, ['--kubeconfig', c.adminKubeconfigPath, 'get', 'keybindings', '-n', demo.namespace]);
+    print('');
+    print(`$ kubectl get keybindings -n ${demo.namespace}   # ${c.name}`);
+    print(stdout.trimEnd());
+  }
+}
