@@ -21,13 +21,17 @@ export function createClustersHandler(services: ServicesProvider = getServices) 
     const logger = contextLogger(context);
     try {
       const { clusters } = await services();
-      if (request.method === 'GET') return { status: 200, jsonBody: (await clusters.list()).map(summariseCluster) };
+      if (request.method === 'GET')
+        return { status: 200, jsonBody: (await clusters.list()).map(summariseCluster) };
       if (request.method === 'DELETE') {
         await unregisterCluster(clusters, request.params.name ?? '');
         return { status: 204 };
       }
       const summary = await registerCluster(clusters, await readJsonBody(request));
-      logger.info({ cluster: summary.name, kind: summary.kind, allowRules: summary.allow.length }, 'cluster registered');
+      logger.info(
+        { cluster: summary.name, kind: summary.kind, allowRules: summary.allow.length },
+        'cluster registered',
+      );
       return { status: 200, jsonBody: summary };
     } catch (err) {
       return httpErrorResponse(err, logger);

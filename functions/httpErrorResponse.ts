@@ -15,8 +15,22 @@ export function httpErrorResponse(err: unknown, logger: Logger): HttpResponseIni
   if (isKeySyncError(err)) {
     const problems = (err as { problems?: readonly string[] }).problems;
     const status =
-      err.code === ErrorCode.ClusterNotRegistered ? 404 : err.retryable ? 503 : err.code === ErrorCode.Internal ? 500 : 400;
-    return { status, jsonBody: { error: { code: err.code, message: err.message, ...(problems?.length ? { problems } : {}) } } };
+      err.code === ErrorCode.ClusterNotRegistered
+        ? 404
+        : err.retryable
+          ? 503
+          : err.code === ErrorCode.Internal
+            ? 500
+            : 400;
+    return {
+      status,
+      jsonBody: {
+        error: { code: err.code, message: err.message, ...(problems?.length ? { problems } : {}) },
+      },
+    };
   }
-  return { status: 500, jsonBody: { error: { code: ErrorCode.Internal, message: 'internal error; see the function logs' } } };
+  return {
+    status: 500,
+    jsonBody: { error: { code: ErrorCode.Internal, message: 'internal error; see the function logs' } },
+  };
 }

@@ -19,7 +19,10 @@ export function createResyncHandler(services: ServicesProvider = getServices) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const logger = contextLogger(context);
     try {
-      const input = parseResyncRequest(await readJsonBody(request), Object.fromEntries(request.query.entries()));
+      const input = parseResyncRequest(
+        await readJsonBody(request),
+        Object.fromEntries(request.query.entries()),
+      );
       const report = await runResync({ ...(await services()).resyncDeps(logger) }, input);
       return { status: 200, jsonBody: report };
     } catch (err) {

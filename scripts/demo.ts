@@ -17,13 +17,20 @@ import { ADMIN_USER } from './localstack/ControlPlane.ts';
 const program = new Command()
   .name('npm run demo --')
   .description('Sync Azure keys (simulated ARM) into Kubernetes Secrets on real local control planes.')
-  .option('--kubeconfig <file>', 'use the current context of this kubeconfig instead of two local control planes')
+  .option(
+    '--kubeconfig <file>',
+    'use the current context of this kubeconfig instead of two local control planes',
+  )
   .parse();
 const opts = program.opts<{ kubeconfig?: string }>();
 
 const t0 = performance.now();
 const progress = (line: string) => process.stderr.write(`  [stack] ${line}\n`);
-console.log(opts.kubeconfig ? `Using the cluster of ${opts.kubeconfig} and a local Azurite` : 'Starting two local control planes (kube-apiserver + etcd, RBAC on) and Azurite; the first run builds the binaries (several minutes)');
+console.log(
+  opts.kubeconfig
+    ? `Using the cluster of ${opts.kubeconfig} and a local Azurite`
+    : 'Starting two local control planes (kube-apiserver + etcd, RBAC on) and Azurite; the first run builds the binaries (several minutes)',
+);
 const stack = await startLocalStack({
   clusters: opts.kubeconfig ? [] : [{ name: 'cluster-a' }, { name: 'cluster-b' }],
   onProgress: progress,
@@ -42,7 +49,10 @@ try {
 }
 process.exit(exitCode);
 
-async function environment(s: Awaited<ReturnType<typeof startLocalStack>>, kubeconfig?: string): Promise<DemoEnvironment> {
+async function environment(
+  s: Awaited<ReturnType<typeof startLocalStack>>,
+  kubeconfig?: string,
+): Promise<DemoEnvironment> {
   const azurite = s.azurite?.connectionString ?? '';
   if (kubeconfig) {
     const admin = new KubeConfig();

@@ -11,8 +11,14 @@ const schema = z
     KEYSYNC_ARM_CA_FILE: z.string().min(1).optional(),
     KEYSYNC_TABLES_ENDPOINT: z.url().optional(),
     KEYSYNC_TABLES_CONNECTION_STRING: z.string().min(1).optional(),
-    KEYSYNC_BINDINGS_TABLE: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/).default('keysyncBindings'),
-    KEYSYNC_CLUSTERS_TABLE: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/).default('keysyncClusters'),
+    KEYSYNC_BINDINGS_TABLE: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/)
+      .default('keysyncBindings'),
+    KEYSYNC_CLUSTERS_TABLE: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/)
+      .default('keysyncClusters'),
     AZURE_CLIENT_ID: z.string().min(1).optional(),
     KEYSYNC_DEV_BEARER_TOKEN: z.string().min(8).optional(),
     KEYSYNC_CLUSTER_CONCURRENCY: positiveInt(8),

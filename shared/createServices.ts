@@ -54,7 +54,8 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     refillPerSecond: config.armWritesPerSecond,
   });
   const providers = createDefaultKeyProviderRegistry({ connection, rateLimiter });
-  const clusters = overrides.clusters ?? createTableClusterStore(tableClient(config, config.clustersTable, credential));
+  const clusters =
+    overrides.clusters ?? createTableClusterStore(tableClient(config, config.clustersTable, credential));
   const connect = createClusterConnector({
     credential,
     requestTimeoutInMs: config.kubeRequestTimeoutInMs,
@@ -90,7 +91,8 @@ export function staticTokenCredential(token: string): TokenCredential {
 
 function credentialFor(config: Config): TokenCredential {
   if (config.devBearerToken) return staticTokenCredential(config.devBearerToken);
-  if (config.managedIdentityClientId) return new ManagedIdentityCredential({ clientId: config.managedIdentityClientId });
+  if (config.managedIdentityClientId)
+    return new ManagedIdentityCredential({ clientId: config.managedIdentityClientId });
   return new DefaultAzureCredential();
 }
 
@@ -102,8 +104,12 @@ function credentialFor(config: Config): TokenCredential {
  */
 export function tableClient(config: Config, table: string, credential: TokenCredential): TableClient {
   if ('connectionString' in config.tables) {
-    const insecure = /TableEndpoint=http:\/\//i.test(config.tables.connectionString) || /UseDevelopmentStorage/i.test(config.tables.connectionString);
-    return TableClient.fromConnectionString(config.tables.connectionString, table, { allowInsecureConnection: insecure });
+    const insecure =
+      /TableEndpoint=http:\/\//i.test(config.tables.connectionString) ||
+      /UseDevelopmentStorage/i.test(config.tables.connectionString);
+    return TableClient.fromConnectionString(config.tables.connectionString, table, {
+      allowInsecureConnection: insecure,
+    });
   }
   return new TableClient(config.tables.endpoint, table, credential);
 }

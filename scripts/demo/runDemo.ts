@@ -32,14 +32,21 @@ export interface DemoResult {
  * @param print - where the human-readable output goes
  */
 export async function runDemo(env: DemoEnvironment, print: (line: string) => void): Promise<DemoResult> {
-  const sim = await ArmSimulator.start({ tokens: { [env.serviceToken]: 'aks-keysync' }, lroDurationInMs: 300 });
+  const sim = await ArmSimulator.start({
+    tokens: { [env.serviceToken]: 'aks-keysync' },
+    lroDurationInMs: 300,
+  });
   const logLines: string[] = [];
   const reports: ResyncReport[] = [];
   try {
     seedResources(sim);
-    print(`ARM simulator at ${sim.url}: storage ${demo.storage}, Cosmos DB ${demo.cosmos}, Redis ${demo.redis}`);
+    print(
+      `ARM simulator at ${sim.url}: storage ${demo.storage}, Cosmos DB ${demo.cosmos}, Redis ${demo.redis}`,
+    );
     for (const [i, c] of env.clusters.entries()) await seedCluster(c, i);
-    print(`KeyBinding CRD, RBAC and sample bindings applied in namespace '${demo.namespace}' of ${env.clusters.map((c) => c.name).join(', ')}`);
+    print(
+      `KeyBinding CRD, RBAC and sample bindings applied in namespace '${demo.namespace}' of ${env.clusters.map((c) => c.name).join(', ')}`,
+    );
 
     const dir = mkdtempSync(join(tmpdir(), 'keysync-demo-'));
     writeFileSync(join(dir, 'arm-ca.pem'), sim.caPem);
@@ -53,9 +60,21 @@ export async function runDemo(env: DemoEnvironment, print: (line: string) => voi
     );
     const provider = () => Promise.resolve(services);
     const context = (functionName: string) =>
-      new InvocationContext({ functionName, logHandler: (_level, ...args) => logLines.push(args.map(String).join(' ')) });
-    const call = async (handler: ReturnType<typeof createResyncHandler>, method: string, url: string, body?: unknown) => {
-      const req = new HttpRequest({ method, url, ...(body ? { body: { string: JSON.stringify(body) } } : {}) });
+      new InvocationContext({
+        functionName,
+        logHandler: (_level, ...args) => logLines.push(args.map(String).join(' ')),
+      });
+    const call = async (
+      handler: ReturnType<typeof createResyncHandler>,
+      method: string,
+      url: string,
+      body?: unknown,
+    ) => {
+      const req = new HttpRequest({
+        method,
+        url,
+        ...(body ? { body: { string: JSON.stringify(body) } } : {}),
+      });
       return handler(req, context(new URL(url).pathname));
     };
 
@@ -70,8 +89,11 @@ export async function runDemo(env: DemoEnvironment, print: (line: string) => voi
         body = { name: c.name, kubeconfig: c.registration.kubeconfig, allow };
       }
       const res = await call(createClustersHandler(provider), 'PUT', 'http://localhost/api/clusters', body);
-      if (res.status !== 200) throw new Error(`registering ${c.name} failed: ${JSON.stringify(res.jsonBody)}`);
-      print(`registered ${c.name} (${c.registration.kind === 'aks' ? 'AKS cluster via ARM listClusterUserCredential' : 'kubeconfig'})`);
+      if (res.status !== 200)
+        throw new Error(`registering ${c.name} failed: ${JSON.stringify(res.jsonBody)}`);
+      print(
+        `registered ${c.name} (${c.registration.kind === 'aks' ? 'AKS cluster via ARM listClusterUserCredential' : 'kubeconfig'})`,
+      );
     }
 
     const resync = async (title: string) => {
@@ -81,7 +103,9 @@ export async function runDemo(env: DemoEnvironment, print: (line: string) => voi
       const report = res.jsonBody as ResyncReport;
       reports.push(report);
       print('');
-      print(`${title} (POST /api/resync, ${Math.round(performance.now() - t0)} ms, ${report.resourcesFetched} ARM key fetches)`);
+      print(
+        `${title} (POST /api/resync, ${Math.round(performance.now() - t0)} ms, ${report.resourcesFetched} ARM key fetches)`,
+      );
       print(reportTable(report));
       return report;
     };
@@ -89,7 +113,9 @@ export async function runDemo(env: DemoEnvironment, print: (line: string) => voi
     await resync('First resync');
     await sim.regenerateKey(demoIds.storage, 'key1');
     print('');
-    print(`Regenerated key1 of ${demo.storage} on the simulator (as 'az storage account keys renew --key primary' would)`);
+    print(
+      `Regenerated key1 of ${demo.storage} on the simulator (as 'az storage account keys renew --key primary' would)`,
+    );
     await resync('Second resync');
     if (env.kubectl) await showKubectl(env, print);
     const keyValues = sim.keyValues();
@@ -113,14 +139,23 @@ function reportTable(report: ResyncReport): string {
       ? b.secrets.map((s) => [b.cluster, b.namespace, b.binding, s.name, s.keys.join(','), s.action])
       : [[b.cluster, b.namespace, b.binding, '-', '-', `${b.action}: ${b.reason ?? ''}`]],
   );
-  const failures = report.clusterFailures.map((f) => `\n  cluster ${f.cluster} failed: ${f.reason}: ${f.message}`).join('');
+  const failures = report.clusterFailures
+    .map((f) => `\n  cluster ${f.cluster} failed: ${f.reason}: ${f.message}`)
+    .join('');
   return formatTable(['CLUSTER', 'NAMESPACE', 'BINDING', 'SECRET', 'KEYS', 'ACTION'], rows) + failures;
 }
 
 async function showKubectl(env: DemoEnvironment, print: (line: string) => void): Promise<void> {
   for (const c of env.clusters) {
     if (!c.adminKubeconfigPath || !env.kubectl) continue;
-    const { stdout } = await promisify(execFile)(env.kubectl, ['--kubeconfig', c.adminKubeconfigPath, 'get', 'keybindings', '-n', demo.namespace]);
+    const { stdout } = await promisify(execFile)(env.kubectl, [
+      '--kubeconfig',
+      c.adminKubeconfigPath,
+      'get',
+      'keybindings',
+      '-n',
+      demo.namespace,
+    ]);
     print('');
     print(`$ kubectl get keybindings -n ${demo.namespace}   # ${c.name}`);
     print(stdout.trimEnd());

@@ -83,8 +83,18 @@ export async function seedCluster(cluster: DemoCluster, index: number): Promise<
   const custom = cluster.admin.makeApiClient(CustomObjectsApi);
   await core.createNamespace({ body: { metadata: { name: demo.namespace } } }).catch(ignoreConflict);
   for (const b of sampleBindings(index)) {
-    const body = { apiVersion: keyBindingApi.apiVersion, kind: keyBindingApi.kind, metadata: { name: b.name }, spec: b.spec };
-    const crd = { group: keyBindingApi.group, version: keyBindingApi.version, plural: keyBindingApi.plural, namespace: demo.namespace };
+    const body = {
+      apiVersion: keyBindingApi.apiVersion,
+      kind: keyBindingApi.kind,
+      metadata: { name: b.name },
+      spec: b.spec,
+    };
+    const crd = {
+      group: keyBindingApi.group,
+      version: keyBindingApi.version,
+      plural: keyBindingApi.plural,
+      namespace: demo.namespace,
+    };
     await custom.createNamespacedCustomObject({ ...crd, body }).catch(ignoreConflict);
   }
 }

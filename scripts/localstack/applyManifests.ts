@@ -1,7 +1,13 @@
 import { readFile } from 'node:fs/promises';
 
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { ApiextensionsV1Api, CustomObjectsApi, KubernetesObjectApi, loadAllYaml, PatchStrategy } from '@kubernetes/client-node';
+import {
+  ApiextensionsV1Api,
+  CustomObjectsApi,
+  KubernetesObjectApi,
+  loadAllYaml,
+  PatchStrategy,
+} from '@kubernetes/client-node';
 
 /**
  * Server-side applies every object of a YAML file (what `kubectl apply --server-side` does), keeping schema
@@ -51,7 +57,10 @@ export async function waitForCrd(kc: KubeConfig, name: string, timeoutInMs = 30_
       const listed = await kc
         .makeApiClient(CustomObjectsApi)
         .listClusterCustomObject({ group: crd.spec.group, version, plural: crd.spec.names.plural })
-        .then(() => true, () => false);
+        .then(
+          () => true,
+          () => false,
+        );
       if (listed) return;
     }
     await new Promise((r) => setTimeout(r, 100));

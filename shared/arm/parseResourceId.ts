@@ -15,8 +15,7 @@ export interface ArmResourceId {
   readonly name: string;
 }
 
-const pattern =
-  /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/([^/]+)\/([^/]+)\/([^/]+)$/i;
+const pattern = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/([^/]+)\/([^/]+)\/([^/]+)$/i;
 
 /**
  * Parses and normalises the ARM ID of a top-level resource.

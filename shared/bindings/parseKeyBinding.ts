@@ -7,7 +7,11 @@ const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-
 const dataKey = /^[-._a-zA-Z0-9]+$/;
 
 const destination = z.strictObject({
-  name: z.string().min(1).max(253).regex(dnsSubdomain, 'must be a DNS subdomain (lower case, digits, - and .)'),
+  name: z
+    .string()
+    .min(1)
+    .max(253)
+    .regex(dnsSubdomain, 'must be a DNS subdomain (lower case, digits, - and .)'),
   key: z.string().min(1).max(253).regex(dataKey, 'may only hold letters, digits, -, _ and .'),
 });
 
@@ -29,7 +33,16 @@ const schema = z.object({
     .object({
       secrets: z.array(z.object({ name: z.string() }).loose()).optional(),
       conditions: z
-        .array(z.object({ type: z.string(), status: z.string(), reason: z.string().default(''), lastTransitionTime: z.string().optional() }).loose())
+        .array(
+          z
+            .object({
+              type: z.string(),
+              status: z.string(),
+              reason: z.string().default(''),
+              lastTransitionTime: z.string().optional(),
+            })
+            .loose(),
+        )
         .optional(),
     })
     .loose()
@@ -70,10 +83,19 @@ export function parseKeyBinding(raw: unknown, cluster: string): KeyBinding {
   };
 }
 
-function readyOf(conditions: { type: string; status: string; reason: string; lastTransitionTime?: string | undefined }[] | undefined) {
+function readyOf(
+  conditions:
+    { type: string; status: string; reason: string; lastTransitionTime?: string | undefined }[] | undefined,
+) {
   const c = conditions?.find((x) => x.type === 'Ready');
   if (!c) return {};
-  return { ready: { status: c.status, reason: c.reason, ...(c.lastTransitionTime ? { lastTransitionTime: c.lastTransitionTime } : {}) } };
+  return {
+    ready: {
+      status: c.status,
+      reason: c.reason,
+      ...(c.lastTransitionTime ? { lastTransitionTime: c.lastTransitionTime } : {}),
+    },
+  };
 }
 
 function invalid(label: string, problems: string[]): ValidationError {

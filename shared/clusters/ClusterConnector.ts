@@ -58,17 +58,23 @@ export function createClusterConnector(deps: ClusterConnectorDeps): ClusterConne
       try {
         kc.loadFromString(registration.kubeconfig);
       } catch (err) {
-        throw new KeySyncError(ErrorCode.ClusterUnreachable, `cluster ${registration.name}: its kubeconfig cannot be read`, {
-          cause: err,
-          details: { cluster: registration.name },
-        });
+        throw new KeySyncError(
+          ErrorCode.ClusterUnreachable,
+          `cluster ${registration.name}: its kubeconfig cannot be read`,
+          {
+            cause: err,
+            details: { cluster: registration.name },
+          },
+        );
       }
       return createKubeClusterClient(registration.name, kc, options);
     }
     const endpoint = await endpointFor(registration.aksResourceId ?? '');
     const token = await getAksToken(deps.credential, registration.name);
     kc.loadFromOptions({
-      clusters: [{ name: registration.name, server: endpoint.server, caData: endpoint.caData, skipTLSVerify: false }],
+      clusters: [
+        { name: registration.name, server: endpoint.server, caData: endpoint.caData, skipTLSVerify: false },
+      ],
       users: [{ name: 'keysync', token }],
       contexts: [{ name: registration.name, cluster: registration.name, user: 'keysync' }],
       currentContext: registration.name,

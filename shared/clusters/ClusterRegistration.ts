@@ -23,23 +23,24 @@ export interface ClusterRegistration {
 
 const clusterName = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
-const schema = z
-  .strictObject({
-    name: z.string().regex(clusterName, 'must be 1-63 lower-case letters, digits or -'),
-    aksResourceId: z
-      .string()
-      .regex(/\/providers\/Microsoft\.ContainerService\/managedClusters\/[^/]+$/i, 'must be an AKS cluster ID')
-      .optional(),
-    kubeconfig: z.string().min(1).optional(),
-    allow: z
-      .array(
-        z.strictObject({
-          namespaces: z.string().regex(/^[a-z0-9*-]{1,63}$/, 'must be a namespace name or glob with *'),
-          resourceIdPrefix: z.string().regex(/^\/subscriptions\/[^/]+(\/.*)?$/i, 'must start with /subscriptions/<id>'),
-        }),
-      )
-      .default([]),
-  });
+const schema = z.strictObject({
+  name: z.string().regex(clusterName, 'must be 1-63 lower-case letters, digits or -'),
+  aksResourceId: z
+    .string()
+    .regex(/\/providers\/Microsoft\.ContainerService\/managedClusters\/[^/]+$/i, 'must be an AKS cluster ID')
+    .optional(),
+  kubeconfig: z.string().min(1).optional(),
+  allow: z
+    .array(
+      z.strictObject({
+        namespaces: z.string().regex(/^[a-z0-9*-]{1,63}$/, 'must be a namespace name or glob with *'),
+        resourceIdPrefix: z
+          .string()
+          .regex(/^\/subscriptions\/[^/]+(\/.*)?$/i, 'must start with /subscriptions/<id>'),
+      }),
+    )
+    .default([]),
+});
 
 /**
  * Validates a cluster registration (admin endpoint body, CLI input, stored entity).
@@ -49,7 +50,9 @@ const schema = z
  */
 export function parseClusterRegistration(raw: unknown): ClusterRegistration {
   const parsed = schema.safeParse(raw);
-  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
   const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
   if ((r.aksResourceId === undefined) === (r.kubeconfig === undefined)) {
     problems.push('aksResourceId/kubeconfig: give exactly one of aksResourceId and kubeconfig');

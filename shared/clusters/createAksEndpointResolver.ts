@@ -41,7 +41,11 @@ export function createAksEndpointResolver(deps: AksEndpointResolverDeps): AksEnd
       );
       value = result.kubeconfigs?.[0]?.value;
     } catch (err) {
-      throw deps.mapError(err, aksResourceId, 'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action');
+      throw deps.mapError(
+        err,
+        aksResourceId,
+        'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action',
+      );
     }
     return endpointFromKubeconfig(value, aksResourceId);
   };

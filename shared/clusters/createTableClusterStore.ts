@@ -22,10 +22,11 @@ interface ClusterEntity {
  */
 export function createTableClusterStore(table: TableClient): ClusterStore {
   let ready: Promise<void> | undefined;
-  const ensureTable = () => (ready ??= table.createTable().catch((err: unknown) => {
-    ready = undefined;
-    throw storageError('create the cluster table', err);
-  }));
+  const ensureTable = () =>
+    (ready ??= table.createTable().catch((err: unknown) => {
+      ready = undefined;
+      throw storageError('create the cluster table', err);
+    }));
 
   return {
     async list() {
@@ -33,7 +34,8 @@ export function createTableClusterStore(table: TableClient): ClusterStore {
       const out: ClusterRegistration[] = [];
       try {
         const filter = `PartitionKey eq '${partitionKey}'`;
-        for await (const e of table.listEntities<ClusterEntity>({ queryOptions: { filter } })) out.push(fromEntity(e));
+        for await (const e of table.listEntities<ClusterEntity>({ queryOptions: { filter } }))
+          out.push(fromEntity(e));
       } catch (err) {
         throw storageError('list registered clusters', err);
       }
@@ -88,8 +90,12 @@ function fromEntity(e: ClusterEntity): ClusterRegistration {
 /** Table storage failures are retryable (the index and registry are rebuilt or re-read next time). */
 export function storageError(action: string, err: unknown): KeySyncError {
   const status = (err as { statusCode?: number }).statusCode;
-  return new KeySyncError(ErrorCode.Internal, `Table storage: could not ${action}${status ? ` (HTTP ${status})` : ''}`, {
-    retryable: true,
-    cause: err,
-  });
+  return new KeySyncError(
+    ErrorCode.Internal,
+    `Table storage: could not ${action}${status ? ` (HTTP ${status})` : ''}`,
+    {
+      retryable: true,
+      cause: err,
+    },
+  );
 }

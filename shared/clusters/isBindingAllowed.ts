@@ -8,8 +8,14 @@ import type { AllowRule } from './ClusterRegistration.ts';
  * @param namespace - the binding's namespace
  * @param resourceId - the ARM ID the binding asks for
  */
-export function isBindingAllowed(rules: readonly AllowRule[], namespace: string, resourceId: string): boolean {
-  return rules.some((r) => globMatches(r.namespaces, namespace) && isUnderPrefix(resourceId, r.resourceIdPrefix));
+export function isBindingAllowed(
+  rules: readonly AllowRule[],
+  namespace: string,
+  resourceId: string,
+): boolean {
+  return rules.some(
+    (r) => globMatches(r.namespaces, namespace) && isUnderPrefix(resourceId, r.resourceIdPrefix),
+  );
 }
 
 function globMatches(glob: string, value: string): boolean {

@@ -34,5 +34,9 @@ export interface KeyProvider {
    * @param options - cancellation
    * @returns exactly the wanted values
    */
-  fetchValues(resource: ArmResourceId, wanted: ReadonlySet<string>, options?: FetchValuesOptions): Promise<KeyValues>;
+  fetchValues(
+    resource: ArmResourceId,
+    wanted: ReadonlySet<string>,
+    options?: FetchValuesOptions,
+  ): Promise<KeyValues>;
 }

@@ -62,7 +62,11 @@ export interface ClusterClient {
   createSecret(secret: SecretWrite): Promise<void>;
   replaceSecret(secret: SecretWrite): Promise<void>;
   /** Deletes a Secret only if it still has this UID and resourceVersion. */
-  deleteSecret(namespace: string, name: string, preconditions: { uid: string; resourceVersion: string }): Promise<void>;
+  deleteSecret(
+    namespace: string,
+    name: string,
+    preconditions: { uid: string; resourceVersion: string },
+  ): Promise<void>;
   /** Replaces the KeyBinding's status (merge patch of `.status`). */
   patchKeyBindingStatus(ref: BindingRef, status: Record<string, unknown>): Promise<void>;
   /** Records a Kubernetes Event on the KeyBinding. */

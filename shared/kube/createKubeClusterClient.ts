@@ -9,7 +9,13 @@ import {
 
 import type { BindingRef } from '../bindings/KeyBinding.ts';
 import { keyBindingApi } from '../bindings/KeyBinding.ts';
-import type { BindingEvent, BindingObjectRef, ClusterClient, SecretObject, SecretWrite } from './ClusterClient.ts';
+import type {
+  BindingEvent,
+  BindingObjectRef,
+  ClusterClient,
+  SecretObject,
+  SecretWrite,
+} from './ClusterClient.ts';
 import { mapKubeError, statusCodeOf } from './mapKubeError.ts';
 
 /** Options for {@link createKubeClusterClient}. */
@@ -76,8 +82,9 @@ export function createKubeClusterClient(
       return list.items ?? [];
     },
     getKeyBinding(namespace, name) {
-      return getOrUndefined(`get KeyBinding ${namespace}/${name}`, () =>
-        custom.getNamespacedCustomObject({ ...crd, namespace, name }, timeout) as Promise<unknown>,
+      return getOrUndefined(
+        `get KeyBinding ${namespace}/${name}`,
+        () => custom.getNamespacedCustomObject({ ...crd, namespace, name }, timeout) as Promise<unknown>,
       );
     },
     async getSecret(namespace, name) {
@@ -105,11 +112,13 @@ export function createKubeClusterClient(
       );
     },
     async patchKeyBindingStatus(ref: BindingRef, status) {
-      await call(`update status of KeyBinding ${ref.namespace}/${ref.name}`, () =>
-        custom.patchNamespacedCustomObjectStatus(
-          { ...crd, namespace: ref.namespace, name: ref.name, body: { status } },
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch, timeout),
-        ) as Promise<unknown>,
+      await call(
+        `update status of KeyBinding ${ref.namespace}/${ref.name}`,
+        () =>
+          custom.patchNamespacedCustomObjectStatus(
+            { ...crd, namespace: ref.namespace, name: ref.name, body: { status } },
+            setHeaderOptions('Content-Type', PatchStrategy.MergePatch, timeout),
+          ) as Promise<unknown>,
       );
     },
     async recordEvent(ref: BindingObjectRef, event: BindingEvent) {

@@ -65,7 +65,10 @@ const severity: Record<SecretAction, number> = {
  * @param secrets - per-Secret outcomes
  */
 export function summariseAction(secrets: readonly SecretReport[]): BindingAction {
-  const worst = secrets.reduce<SecretAction>((w, s) => (severity[s.action] > severity[w] ? s.action : w), 'unchanged');
+  const worst = secrets.reduce<SecretAction>(
+    (w, s) => (severity[s.action] > severity[w] ? s.action : w),
+    'unchanged',
+  );
   return worst === 'deleted' ? 'updated' : worst;
 }
 
@@ -74,7 +77,13 @@ export function summariseAction(secrets: readonly SecretReport[]): BindingAction
  * @param bindings - report entries
  */
 export function countActions(bindings: readonly BindingReport[]): Record<BindingAction, number> {
-  const totals: Record<BindingAction, number> = { created: 0, updated: 0, unchanged: 0, conflict: 0, error: 0 };
+  const totals: Record<BindingAction, number> = {
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    conflict: 0,
+    error: 0,
+  };
   for (const b of bindings) totals[b.action] += 1;
   return totals;
 }

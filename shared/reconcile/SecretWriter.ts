@@ -66,7 +66,11 @@ async function applyOne(
 }
 
 /** Decides the action for one Secret; throws when it is not ours to write. */
-function decide(cluster: string, desired: DesiredSecret, current: SecretObject | undefined): 'created' | 'updated' | 'unchanged' {
+function decide(
+  cluster: string,
+  desired: DesiredSecret,
+  current: SecretObject | undefined,
+): 'created' | 'updated' | 'unchanged' {
   if (!current) return 'created';
   const owner = secretOwner(current);
   if (owner.kind === 'foreign') {
@@ -77,7 +81,14 @@ function decide(cluster: string, desired: DesiredSecret, current: SecretObject |
       ErrorCode.SecretConflict,
       `Secret ${desired.namespace}/${desired.name} in cluster ${cluster} is owned by KeyBinding ${owner.bindingName}; ` +
         `KeyBinding ${desired.owner.name} cannot also write it: choose another Secret name`,
-      { details: { cluster, namespace: desired.namespace, secretName: desired.name, owner: owner.bindingName } },
+      {
+        details: {
+          cluster,
+          namespace: desired.namespace,
+          secretName: desired.name,
+          owner: owner.bindingName,
+        },
+      },
     );
   }
   const sameData = hashSecretData(current.data) === desired.dataHash;
@@ -116,7 +127,10 @@ async function removeStale(
     const owner = secretOwner(current);
     if (owner.kind !== 'binding' || owner.uid !== binding.uid) return undefined;
     if (!options.dryRun) {
-      await client.deleteSecret(binding.namespace, name, { uid: current.uid, resourceVersion: current.resourceVersion });
+      await client.deleteSecret(binding.namespace, name, {
+        uid: current.uid,
+        resourceVersion: current.resourceVersion,
+      });
     }
     return { name, action: 'deleted', keys: [] };
   } catch (err) {
@@ -126,7 +140,8 @@ async function removeStale(
 
 function failed(name: string, keys: string[], err: unknown): SecretReport {
   if (isKeySyncError(err)) {
-    const action = err.code === ErrorCode.SecretNotOwned || err.code === ErrorCode.SecretConflict ? 'conflict' : 'error';
+    const action =
+      err.code === ErrorCode.SecretNotOwned || err.code === ErrorCode.SecretConflict ? 'conflict' : 'error';
     return { name, action, keys, reason: err.code, message: err.message };
   }
   return { name, action: 'error', keys, reason: ErrorCode.Internal, message: 'unexpected error (see logs)' };

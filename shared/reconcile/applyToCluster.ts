@@ -43,7 +43,9 @@ export async function applyToCluster(
   const plans = collectDesiredSecrets(inputs, owners);
   const reports: BindingReport[] = [];
   for (const plan of plans) {
-    const report = plan.error ? errorReport(plan.binding, plan.error) : await applyPlan(cluster, plan, existing, options);
+    const report = plan.error
+      ? errorReport(plan.binding, plan.error)
+      : await applyPlan(cluster, plan, existing, options);
     reports.push(report);
     if (!options.dryRun) await recordOutcome(cluster, plan, report, options);
   }
@@ -73,7 +75,9 @@ async function applyPlan(
     ...ref(binding),
     action,
     secrets,
-    ...(failed ? { reason: failed.reason ?? ErrorCode.Internal, message: failed.message ?? 'write failed' } : {}),
+    ...(failed
+      ? { reason: failed.reason ?? ErrorCode.Internal, message: failed.message ?? 'write failed' }
+      : {}),
   };
 }
 
@@ -92,7 +96,10 @@ async function readTargets(
     [...wanted].map(async (nsName) => {
       const [namespace = '', name = ''] = nsName.split('/');
       try {
-        out.set(secretKey(cluster.client.cluster, namespace, name), await cluster.client.getSecret(namespace, name));
+        out.set(
+          secretKey(cluster.client.cluster, namespace, name),
+          await cluster.client.getSecret(namespace, name),
+        );
       } catch {
         // Left out: the writer reads it again and reports the failure against the binding.
       }
@@ -110,15 +117,24 @@ async function recordOutcome(
   const { binding } = plan;
   const hashes = new Map(plan.secrets.map((s) => [s.name, s.dataHash]));
   try {
-    await cluster.client.patchKeyBindingStatus(binding, buildBindingStatus(binding, report, hashes, options.now()));
+    await cluster.client.patchKeyBindingStatus(
+      binding,
+      buildBindingStatus(binding, report, hashes, options.now()),
+    );
     for (const e of bindingEvents(binding, report)) await cluster.client.recordEvent(binding, e);
   } catch (err) {
-    options.logger.warn({ binding: bindingLabel(binding), ...errorFields(err) }, 'could not write KeyBinding status');
+    options.logger.warn(
+      { binding: bindingLabel(binding), ...errorFields(err) },
+      'could not write KeyBinding status',
+    );
   }
 }
 
 /** A report for a binding stopped before any write. */
-export function errorReport(binding: Pick<KeyBinding, 'cluster' | 'namespace' | 'name' | 'resourceId'>, error: KeySyncError): BindingReport {
+export function errorReport(
+  binding: Pick<KeyBinding, 'cluster' | 'namespace' | 'name' | 'resourceId'>,
+  error: KeySyncError,
+): BindingReport {
   const conflict = error.code === ErrorCode.SecretConflict || error.code === ErrorCode.SecretNotOwned;
   return {
     ...ref(binding),

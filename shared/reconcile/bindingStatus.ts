@@ -37,9 +37,12 @@ export function buildBindingStatus(
     reason,
     message: message.slice(0, 2048),
     observedGeneration: binding.generation,
-    lastTransitionTime: changed || !binding.ready?.lastTransitionTime ? now.toISOString() : binding.ready.lastTransitionTime,
+    lastTransitionTime:
+      changed || !binding.ready?.lastTransitionTime ? now.toISOString() : binding.ready.lastTransitionTime,
   };
-  const owned = report.secrets.filter((s) => s.action !== 'deleted' && s.action !== 'conflict' && s.action !== 'error');
+  const owned = report.secrets.filter(
+    (s) => s.action !== 'deleted' && s.action !== 'conflict' && s.action !== 'error',
+  );
   return {
     observedGeneration: binding.generation,
     resourceName: resourceName(binding.resourceId),
@@ -71,7 +74,11 @@ export function bindingEvents(binding: KeyBinding, report: BindingReport): Bindi
   }
   const failing = report.action === 'error' || report.action === 'conflict';
   if (failing && (binding.ready?.reason !== report.reason || binding.ready?.status !== 'False')) {
-    events.push({ type: 'Warning', reason: report.reason ?? 'SyncFailed', message: report.message ?? 'sync failed' });
+    events.push({
+      type: 'Warning',
+      reason: report.reason ?? 'SyncFailed',
+      message: report.message ?? 'sync failed',
+    });
   }
   return events;
 }

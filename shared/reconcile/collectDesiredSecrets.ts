@@ -72,7 +72,8 @@ function planFor(input: BindingInput, claims: Map<string, KeyBinding>): BindingP
     return { binding, secrets: [], staleSecrets: [], error };
   }
   if (input.error || !input.values) {
-    const error = input.error ?? new KeySyncError(ErrorCode.Internal, `no values for ${bindingLabel(binding)}`);
+    const error =
+      input.error ?? new KeySyncError(ErrorCode.Internal, `no values for ${bindingLabel(binding)}`);
     return { binding, secrets: [], staleSecrets: [], error };
   }
   const values = input.values;
@@ -82,7 +83,14 @@ function planFor(input: BindingInput, claims: Map<string, KeyBinding>): BindingP
       const v = values.get(valueName);
       if (dest.name === name && v !== undefined) data[dest.key] = v;
     }
-    return { cluster: binding.cluster, namespace: binding.namespace, name, owner: binding, data, dataHash: hashSecretData(data) };
+    return {
+      cluster: binding.cluster,
+      namespace: binding.namespace,
+      name,
+      owner: binding,
+      data,
+      dataHash: hashSecretData(data),
+    };
   });
   return { binding, secrets, staleSecrets: stale };
 }

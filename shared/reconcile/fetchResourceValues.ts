@@ -31,7 +31,11 @@ export async function fetchResourceValues(
 ): Promise<Map<string, ResourceValues>> {
   const groups = new Map<string, { resource: ArmResourceId; provider: KeyProvider; wanted: Set<string> }>();
   for (const c of cleared) {
-    const g = groups.get(c.resource.key) ?? { resource: c.resource, provider: c.provider, wanted: new Set<string>() };
+    const g = groups.get(c.resource.key) ?? {
+      resource: c.resource,
+      provider: c.provider,
+      wanted: new Set<string>(),
+    };
     for (const w of c.wanted) g.wanted.add(w);
     groups.set(c.resource.key, g);
   }
@@ -47,10 +51,14 @@ export async function fetchResourceValues(
         } catch (err) {
           const error = isKeySyncError(err)
             ? err
-            : new KeySyncError(ErrorCode.Internal, `fetching values of ${g.resource.id} failed unexpectedly`, {
-                retryable: true,
-                cause: err,
-              });
+            : new KeySyncError(
+                ErrorCode.Internal,
+                `fetching values of ${g.resource.id} failed unexpectedly`,
+                {
+                  retryable: true,
+                  cause: err,
+                },
+              );
           options.logger.warn(
             { resourceId: g.resource.id, wanted: g.wanted.size, ...errorFields(error) },
             'could not fetch resource values',

@@ -9,7 +9,10 @@ import { createHash } from 'node:crypto';
 export function hashSecretData(data: Readonly<Record<string, string>>): string {
   const h = createHash('sha256');
   for (const key of Object.keys(data).sort()) {
-    h.update(key).update('\0').update(data[key] ?? '').update('\0');
+    h.update(key)
+      .update('\0')
+      .update(data[key] ?? '')
+      .update('\0');
   }
   return `sha256:${h.digest('hex')}`;
 }

@@ -35,14 +35,18 @@ export async function loadCluster(
     const meta = (item as { metadata?: { namespace?: string; name?: string } }).metadata ?? {};
     const rawId = (item as { spec?: { resourceId?: unknown } }).spec?.resourceId;
     const resourceId = typeof rawId === 'string' ? rawId : '';
-    if (filter.resourceId && resourceId.trim().toLowerCase() !== filter.resourceId.trim().toLowerCase()) continue;
+    if (filter.resourceId && resourceId.trim().toLowerCase() !== filter.resourceId.trim().toLowerCase())
+      continue;
     if (filter.names && !filter.names.has(`${meta.namespace}/${meta.name}`)) continue;
     try {
       bindings.push(parseKeyBinding(item, registration.name));
     } catch (err) {
       const error = isKeySyncError(err)
         ? err
-        : new KeySyncError(ErrorCode.InvalidBinding, `KeyBinding ${meta.namespace}/${meta.name} could not be read`);
+        : new KeySyncError(
+            ErrorCode.InvalidBinding,
+            `KeyBinding ${meta.namespace}/${meta.name} could not be read`,
+          );
       invalid.push({ namespace: meta.namespace ?? '', name: meta.name ?? '', resourceId, error });
     }
   }

@@ -33,7 +33,11 @@ export function secretOwner(meta: SecretOwnershipView): SecretOwner {
   const ours = meta.labels?.[ownership.managedByLabel] === ownership.managedByValue;
   const ref = meta.ownerReferences?.find((r) => r.kind === keyBindingApi.kind && r.uid === uid);
   if (!ours || !uid || !ref) return { kind: 'foreign' };
-  return { kind: 'binding', uid, bindingName: meta.annotations?.[ownership.bindingAnnotation] ?? ref.name ?? uid };
+  return {
+    kind: 'binding',
+    uid,
+    bindingName: meta.annotations?.[ownership.bindingAnnotation] ?? ref.name ?? uid,
+  };
 }
 
 /**

@@ -55,10 +55,13 @@ export async function syncClusters(
 ): Promise<SyncResult> {
   const perCluster = clusters.map((cluster) => ({
     cluster,
-    checked: cluster.bindings.map((b) => ({ binding: b, result: preflightBinding(b, cluster.registration.allow, deps.providers) })),
+    checked: cluster.bindings.map((b) => ({
+      binding: b,
+      result: preflightBinding(b, cluster.registration.allow, deps.providers),
+    })),
   }));
   const cleared = perCluster.flatMap((c) =>
-    c.checked.flatMap(({ result }) => ('provider' in result ? [result as ClearedBinding] : [])),
+    c.checked.flatMap(({ result }) => ('provider' in result ? [result] : [])),
   );
   const fetched = await fetchResourceValues(cleared, {
     concurrency: deps.resourceConcurrency,
@@ -75,10 +78,25 @@ export async function syncClusters(
           'provider' in result ? inputFor(binding, result, fetched) : { binding, error: result },
         );
         const invalid = cluster.invalid.map((i) =>
-          errorReport({ cluster: cluster.registration.name, namespace: i.namespace, name: i.name, resourceId: i.resourceId }, i.error),
+          errorReport(
+            {
+              cluster: cluster.registration.name,
+              namespace: i.namespace,
+              name: i.name,
+              resourceId: i.resourceId,
+            },
+            i.error,
+          ),
         );
         try {
-          return [...invalid, ...(await applyToCluster(cluster, inputs, { dryRun: options.dryRun, logger: deps.logger, now: deps.now }))];
+          return [
+            ...invalid,
+            ...(await applyToCluster(cluster, inputs, {
+              dryRun: options.dryRun,
+              logger: deps.logger,
+              now: deps.now,
+            })),
+          ];
         } catch (err) {
           const failure = toClusterFailure(cluster.registration.name, err);
           deps.logger.warn({ cluster: failure.cluster, ...errorFields(err) }, 'cluster failed during apply');
@@ -98,6 +116,10 @@ function inputFor(
   fetched: ReadonlyMap<string, ResourceValues>,
 ): BindingInput {
   const r = fetched.get(cleared.resource.key);
-  if (!r) return { binding, error: new KeySyncError(ErrorCode.Internal, `no fetch result for ${cleared.resource.id}`) };
+  if (!r)
+    return {
+      binding,
+      error: new KeySyncError(ErrorCode.Internal, `no fetch result for ${cleared.resource.id}`),
+    };
   return 'values' in r ? { binding, values: r.values } : { binding, error: r.error };
 }

@@ -7,7 +7,8 @@ import type { ClusterFailure } from './ResyncReport.ts';
  * @param err - what was thrown
  */
 export function toClusterFailure(cluster: string, err: unknown): ClusterFailure {
-  if (isKeySyncError(err)) return { cluster, reason: err.code, message: err.message, retryable: err.retryable };
+  if (isKeySyncError(err))
+    return { cluster, reason: err.code, message: err.message, retryable: err.retryable };
   return {
     cluster,
     reason: ErrorCode.ClusterUnreachable,

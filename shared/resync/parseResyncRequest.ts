@@ -7,8 +7,15 @@ const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((s) => s 
 
 const schema = z.strictObject({
   cluster: z.string().min(1).max(63).optional(),
-  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a namespace name').optional(),
-  resourceId: z.string().regex(/^\/subscriptions\//i, 'must be an ARM resource ID').max(1024).optional(),
+  namespace: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a namespace name')
+    .optional(),
+  resourceId: z
+    .string()
+    .regex(/^\/subscriptions\//i, 'must be an ARM resource ID')
+    .max(1024)
+    .optional(),
   dryRun: flag.optional(),
 });
 
@@ -22,10 +29,14 @@ export function parseResyncRequest(body: unknown, query: Record<string, string>)
   if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
     throw new ValidationError(ErrorCode.InvalidInput, 'the resync request body must be a JSON object');
   }
-  const parsed = schema.safeParse({ ...(body as object | undefined), ...query });
+  const parsed = schema.safeParse({ ...body, ...query });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new ValidationError(ErrorCode.InvalidInput, `invalid resync request: ${problems.join('; ')}`, problems);
+    throw new ValidationError(
+      ErrorCode.InvalidInput,
+      `invalid resync request: ${problems.join('; ')}`,
+      problems,
+    );
   }
   return parsed.data;
 }

@@ -56,7 +56,10 @@ export async function runResync(deps: ResyncDeps, request: ResyncRequest): Promi
       limit(async () => {
         try {
           loaded.push(
-            await loadCluster(registration, deps.connect, { namespace: request.namespace, resourceId: request.resourceId }),
+            await loadCluster(registration, deps.connect, {
+              namespace: request.namespace,
+              resourceId: request.resourceId,
+            }),
           );
         } catch (err) {
           deps.logger.warn({ cluster: registration.name, ...errorFields(err) }, 'cluster could not be read');
@@ -70,7 +73,9 @@ export async function runResync(deps: ResyncDeps, request: ResyncRequest): Promi
   const bindings = [...result.bindings].sort((a, b) =>
     `${a.cluster}/${a.namespace}/${a.binding}`.localeCompare(`${b.cluster}/${b.namespace}/${b.binding}`),
   );
-  const clusterFailures = [...failures, ...result.clusterFailures].sort((a, b) => a.cluster.localeCompare(b.cluster));
+  const clusterFailures = [...failures, ...result.clusterFailures].sort((a, b) =>
+    a.cluster.localeCompare(b.cluster),
+  );
   const report: ResyncReport = {
     dryRun,
     startedAt,

@@ -13,15 +13,26 @@ import { startEngineHarness, storageId, subscriptionId } from '../support/engine
 let h: EngineHarness;
 let ns: string;
 const logs: string[] = [];
-const context = () => new InvocationContext({ functionName: 'resync', logHandler: (_level, ...args) => logs.push(args.join(' ')) });
+const context = () =>
+  new InvocationContext({
+    functionName: 'resync',
+    logHandler: (_level, ...args) => logs.push(args.join(' ')),
+  });
 const post = (body: unknown, query: Record<string, string> = {}) =>
-  new HttpRequest({ method: 'POST', url: 'http://localhost/api/resync', body: { string: typeof body === 'string' ? body : JSON.stringify(body) }, query });
+  new HttpRequest({
+    method: 'POST',
+    url: 'http://localhost/api/resync',
+    body: { string: typeof body === 'string' ? body : JSON.stringify(body) },
+    query,
+  });
 
 beforeAll(async () => {
   h = await startEngineHarness();
   h.sim.addStorageAccount({ subscriptionId, resourceGroup: 'rg-http', name: 'sthttp' });
   ns = await h.namespace('http');
-  await h.registerClusters([{ namespaces: 'http-*', resourceIdPrefix: `/subscriptions/${subscriptionId}/resourceGroups/rg-http` }]);
+  await h.registerClusters([
+    { namespaces: 'http-*', resourceIdPrefix: `/subscriptions/${subscriptionId}/resourceGroups/rg-http` },
+  ]);
   await h.createBinding('cluster-b', ns, 'web', {
     resourceId: storageId('rg-http', 'sthttp'),
     secrets: { primaryConnectionString: { name: 'web-storage', key: 'CONNECTION_STRING' } },
@@ -68,7 +79,10 @@ describe('/api/clusters (admin)', () => {
   const handler = () => createClustersHandler(() => Promise.resolve(h.services));
 
   it('lists registrations without kubeconfigs', async () => {
-    const res = await handler()(new HttpRequest({ method: 'GET', url: 'http://localhost/api/clusters' }), context());
+    const res = await handler()(
+      new HttpRequest({ method: 'GET', url: 'http://localhost/api/clusters' }),
+      context(),
+    );
     expect(res.status).toBe(200);
     const text = JSON.stringify(res.jsonBody);
     expect(text).toContain('cluster-b');
@@ -77,7 +91,11 @@ describe('/api/clusters (admin)', () => {
 
   it('validates a registration and names every problem', async () => {
     const res = await handler()(
-      new HttpRequest({ method: 'PUT', url: 'http://localhost/api/clusters', body: { string: JSON.stringify({ name: 'Bad Name', allow: [{ namespaces: 'x' }] }) } }),
+      new HttpRequest({
+        method: 'PUT',
+        url: 'http://localhost/api/clusters',
+        body: { string: JSON.stringify({ name: 'Bad Name', allow: [{ namespaces: 'x' }] }) },
+      }),
       context(),
     );
     expect(res.status).toBe(400);
@@ -93,12 +111,33 @@ describe('/api/clusters (admin)', () => {
       aksResourceId: `/subscriptions/${subscriptionId}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/prod`,
       allow: [{ namespaces: 'team-*', resourceIdPrefix: `/subscriptions/${subscriptionId}` }],
     };
-    const put = await handler()(new HttpRequest({ method: 'PUT', url: 'http://localhost/api/clusters', body: { string: JSON.stringify(body) } }), context());
+    const put = await handler()(
+      new HttpRequest({
+        method: 'PUT',
+        url: 'http://localhost/api/clusters',
+        body: { string: JSON.stringify(body) },
+      }),
+      context(),
+    );
     expect(put).toMatchObject({ status: 200, jsonBody: { name: 'aks-prod', kind: 'aks' } });
     expect(await h.services.clusters.get('aks-prod')).toMatchObject({ aksResourceId: body.aksResourceId });
-    const del = await handler()(new HttpRequest({ method: 'DELETE', url: 'http://localhost/api/clusters/aks-prod', params: { name: 'aks-prod' } }), context());
+    const del = await handler()(
+      new HttpRequest({
+        method: 'DELETE',
+        url: 'http://localhost/api/clusters/aks-prod',
+        params: { name: 'aks-prod' },
+      }),
+      context(),
+    );
     expect(del.status).toBe(204);
-    const again = await handler()(new HttpRequest({ method: 'DELETE', url: 'http://localhost/api/clusters/aks-prod', params: { name: 'aks-prod' } }), context());
+    const again = await handler()(
+      new HttpRequest({
+        method: 'DELETE',
+        url: 'http://localhost/api/clusters/aks-prod',
+        params: { name: 'aks-prod' },
+      }),
+      context(),
+    );
     expect(again.status).toBe(404);
   });
 });

@@ -37,13 +37,24 @@ export interface EngineHarness {
   readonly logLines: string[];
   readonly logger: Logger;
   /** Admin clients per cluster (for arranging and asserting, never for the engine). */
-  readonly admin: Readonly<Record<'cluster-a' | 'cluster-b', { kc: KubeConfig; core: CoreV1Api; custom: CustomObjectsApi }>>;
+  readonly admin: Readonly<
+    Record<'cluster-a' | 'cluster-b', { kc: KubeConfig; core: CoreV1Api; custom: CustomObjectsApi }>
+  >;
   /** A fresh namespace in both clusters, unique to this call. */
   namespace(prefix: string): Promise<string>;
   /** Registers both clusters (cluster-a as AKS through the simulator, cluster-b by kubeconfig). */
   registerClusters(allow: AllowRule[]): Promise<void>;
-  createBinding(cluster: 'cluster-a' | 'cluster-b', namespace: string, name: string, spec: unknown): Promise<void>;
-  readSecret(cluster: 'cluster-a' | 'cluster-b', namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  createBinding(
+    cluster: 'cluster-a' | 'cluster-b',
+    namespace: string,
+    name: string,
+    spec: unknown,
+  ): Promise<void>;
+  readSecret(
+    cluster: 'cluster-a' | 'cluster-b',
+    namespace: string,
+    name: string,
+  ): Promise<Record<string, string> | undefined>;
   stop(): Promise<void>;
 }
 
@@ -54,12 +65,19 @@ export interface EngineHarness {
 export async function startEngineHarness(simOptions: ArmSimulatorOptions = {}): Promise<EngineHarness> {
   const stack = loadTestStack();
   const serviceToken = testCluster('cluster-a').tokens['keysync-service'] ?? '';
-  const sim = await ArmSimulator.start({ lroDurationInMs: 200, ...simOptions, tokens: { [serviceToken]: 'keysync-service' } });
+  const sim = await ArmSimulator.start({
+    lroDurationInMs: 200,
+    ...simOptions,
+    tokens: { [serviceToken]: 'keysync-service' },
+  });
   const dir = mkdtempSync(join(tmpdir(), 'keysync-harness-'));
   const caFile = join(dir, 'arm-ca.pem');
   writeFileSync(caFile, sim.caPem);
 
-  const admin = {} as Record<'cluster-a' | 'cluster-b', { kc: KubeConfig; core: CoreV1Api; custom: CustomObjectsApi }>;
+  const admin = {} as Record<
+    'cluster-a' | 'cluster-b',
+    { kc: KubeConfig; core: CoreV1Api; custom: CustomObjectsApi }
+  >;
   try {
     for (const name of ['cluster-a', 'cluster-b'] as const) {
       const kc = adminKubeConfig(name);
@@ -93,14 +111,19 @@ export async function startEngineHarness(simOptions: ArmSimulatorOptions = {}): 
     admin,
     async namespace(prefix) {
       const ns = `${prefix}-${randomUUID().slice(0, 8)}`;
-      for (const c of Object.values(admin)) await c.core.createNamespace({ body: { metadata: { name: ns } } });
+      for (const c of Object.values(admin))
+        await c.core.createNamespace({ body: { metadata: { name: ns } } });
       return ns;
     },
     async registerClusters(allow) {
       const a = testCluster('cluster-a');
       const b = testCluster('cluster-b');
       const aksId = `/subscriptions/${subscriptionId}/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-a`;
-      sim.addManagedCluster({ id: aksId, server: a.server ?? '', caPem: Buffer.from(a.caData ?? '', 'base64').toString('utf8') });
+      sim.addManagedCluster({
+        id: aksId,
+        server: a.server ?? '',
+        caPem: Buffer.from(a.caData ?? '', 'base64').toString('utf8'),
+      });
       await services.clusters.upsert({ name: 'cluster-a', aksResourceId: aksId, allow });
       const kubeconfig = renderKubeconfig({
         clusterName: 'cluster-b',
@@ -117,13 +140,20 @@ export async function startEngineHarness(simOptions: ArmSimulatorOptions = {}): 
         version: keyBindingApi.version,
         plural: keyBindingApi.plural,
         namespace,
-        body: { apiVersion: keyBindingApi.apiVersion, kind: keyBindingApi.kind, metadata: { name, namespace }, spec },
+        body: {
+          apiVersion: keyBindingApi.apiVersion,
+          kind: keyBindingApi.kind,
+          metadata: { name, namespace },
+          spec,
+        },
       });
     },
     async readSecret(cluster, namespace, name) {
       try {
         const s = await admin[cluster].core.readNamespacedSecret({ namespace, name });
-        return Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+        return Object.fromEntries(
+          Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
+        );
       } catch (err) {
         if ((err as { code?: number }).code === 404) return undefined;
         throw err;

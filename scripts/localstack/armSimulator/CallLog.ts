@@ -43,13 +43,17 @@ function eqi(a: string | undefined, b: string | undefined): boolean {
   return a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
 }
 
-/** The calls the simulator answered, in order. */
+/** The most calls a {@link CallLog} keeps; older ones are dropped (bounded memory in long demo runs). */
+export const maxLoggedCalls = 10_000;
+
+/** The calls the simulator answered, in order (the latest {@link maxLoggedCalls}). */
 export class CallLog {
   #calls: ArmCall[] = [];
 
   /** Appends a call. */
   record(call: ArmCall): void {
     this.#calls.push(call);
+    if (this.#calls.length > maxLoggedCalls) this.#calls.splice(0, this.#calls.length - maxLoggedCalls);
   }
 
   /**

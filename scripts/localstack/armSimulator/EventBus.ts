@@ -3,6 +3,9 @@ import type { CancellableTimers } from './CancellableTimers.ts';
 import { EventSubscription, type EventSubscriptionOptions } from './EventSubscription.ts';
 import { PendingTracker } from './PendingTracker.ts';
 
+/** The most published events kept for {@link EventBus.published} (bounded memory in long demo runs). */
+export const maxKeptEvents = 10_000;
+
 /** A subscription as the caller sees it. */
 export type EventSubscriptionHandle = Pick<
   EventSubscription,
@@ -44,10 +47,12 @@ export class EventBus {
   publish(event: ArmEvent): void {
     if (this.#timers.stopped) return;
     this.#published.push(event);
+    if (this.#published.length > maxKeptEvents)
+      this.#published.splice(0, this.#published.length - maxKeptEvents);
     for (const sub of this.#subscriptions) sub.offer(event);
   }
 
-  /** Every event published so far, in order. */
+  /** Events published so far (the latest {@link maxKeptEvents}), in order. */
   published(): ArmEvent[] {
     return [...this.#published];
   }

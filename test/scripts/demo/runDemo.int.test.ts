@@ -16,25 +16,47 @@ describe('demo run', () => {
     const b = testCluster('cluster-b');
     const env: DemoEnvironment = {
       clusters: [
-        { name: 'cluster-a', admin: adminKubeConfig(a), registration: { kind: 'aks', server: a.server ?? '', caPem: Buffer.from(a.caData ?? '', 'base64').toString() } },
+        {
+          name: 'cluster-a',
+          admin: adminKubeConfig(a),
+          registration: {
+            kind: 'aks',
+            server: a.server ?? '',
+            caPem: Buffer.from(a.caData ?? '', 'base64').toString(),
+          },
+        },
         {
           name: 'cluster-b',
           admin: adminKubeConfig(b),
           registration: {
             kind: 'kubeconfig',
-            kubeconfig: renderKubeconfig({ clusterName: 'cluster-b', server: b.server ?? '', caData: b.caData ?? '', userName: 'keysync-service', token: b.tokens['keysync-service'] ?? '' }),
+            kubeconfig: renderKubeconfig({
+              clusterName: 'cluster-b',
+              server: b.server ?? '',
+              caData: b.caData ?? '',
+              userName: 'keysync-service',
+              token: b.tokens['keysync-service'] ?? '',
+            }),
           },
         },
       ],
-      azuriteConnectionString: (await import('../../support/testStack.ts')).loadTestStack().azurite?.connectionString ?? '',
+      azuriteConnectionString:
+        (await import('../../support/testStack.ts')).loadTestStack().azurite?.connectionString ?? '',
       serviceToken: a.tokens['keysync-service'] ?? '',
     };
     const printed: string[] = [];
     const result = await runDemo(env, (line) => printed.push(line));
 
     const [first, second] = result.reports;
-    expect(first?.bindings.filter((x) => x.namespace === 'orders').map((x) => x.action)).toEqual(['created', 'created', 'created', 'created']);
-    const changed = second?.bindings.flatMap((x) => x.secrets.filter((s) => s.action !== 'unchanged').map((s) => `${x.cluster}/${s.name}:${s.action}`));
+    expect(first?.bindings.filter((x) => x.namespace === 'orders').map((x) => x.action)).toEqual([
+      'created',
+      'created',
+      'created',
+      'created',
+    ]);
+    const changed = second?.bindings.flatMap((x) =>
+      x.secrets.filter((s) => s.action !== 'unchanged').map((s) => `${x.cluster}/${s.name}:${s.action}`),
+    );
     expect(changed).toEqual(['cluster-a/orders-storage:updated', 'cluster-b/orders-storage:updated']);
 
     expect(result.keyValues.length).toBeGreaterThanOrEqual(8);

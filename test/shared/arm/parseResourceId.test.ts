@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 
 import { isUnderPrefix, parseResourceId } from '../../../shared/arm/parseResourceId.ts';
 
-const id = '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-Orders/providers/Microsoft.Storage/storageAccounts/stOrders';
+const id =
+  '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-Orders/providers/Microsoft.Storage/storageAccounts/stOrders';
 
 describe('parseResourceId', () => {
   it('parses a top-level resource and lower-cases the key and type', () => {
@@ -18,7 +19,9 @@ describe('parseResourceId', () => {
   });
 
   it('treats casing variants as the same key', () => {
-    expect(parseResourceId(id.toUpperCase().replace('/SUBSCRIPTIONS', '/subscriptions')).key).toBe(parseResourceId(id).key);
+    expect(parseResourceId(id.toUpperCase().replace('/SUBSCRIPTIONS', '/subscriptions')).key).toBe(
+      parseResourceId(id).key,
+    );
   });
 
   it.each([
@@ -27,14 +30,25 @@ describe('parseResourceId', () => {
     ['missing name', '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts'],
     ['nested resource', `${id}/blobServices/default`],
   ])('rejects %s with a message naming the input', (_label, input) => {
-    expect(() => parseResourceId(input)).toThrow(expect.objectContaining({ code: 'InvalidResourceId' }) as Error);
+    let caught: unknown;
+    try {
+      parseResourceId(input);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toMatchObject({ code: 'InvalidResourceId' });
+    expect((caught as Error).message).toContain(`'${input}'`);
   });
 });
 
 describe('isUnderPrefix', () => {
   it('matches whole segments, case-insensitively', () => {
-    expect(isUnderPrefix(id, '/subscriptions/11111111-2222-3333-4444-555555555555/resourcegroups/RG-ORDERS')).toBe(true);
-    expect(isUnderPrefix(id, '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-Ord')).toBe(false);
+    expect(
+      isUnderPrefix(id, '/subscriptions/11111111-2222-3333-4444-555555555555/resourcegroups/RG-ORDERS'),
+    ).toBe(true);
+    expect(
+      isUnderPrefix(id, '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-Ord'),
+    ).toBe(false);
     expect(isUnderPrefix(id, id + '/')).toBe(true);
   });
 });

@@ -6,7 +6,13 @@ import { ValidationError } from '../../../shared/errors.ts';
 const raw = (spec: unknown, status?: unknown) => ({
   apiVersion: 'keysync.dev/v1alpha1',
   kind: 'KeyBinding',
-  metadata: { name: 'orders', namespace: 'shop', uid: 'u-1', generation: 3, creationTimestamp: '2026-11-01T00:00:00Z' },
+  metadata: {
+    name: 'orders',
+    namespace: 'shop',
+    uid: 'u-1',
+    generation: 3,
+    creationTimestamp: '2026-11-01T00:00:00Z',
+  },
   spec,
   ...(status ? { status } : {}),
 });
@@ -17,7 +23,10 @@ describe('parseKeyBinding', () => {
     const b = parseKeyBinding(
       raw(
         { resourceId, secrets: { primaryKey: { name: 'orders', key: 'KEY' } } },
-        { secrets: [{ name: 'old' }], conditions: [{ type: 'Ready', status: 'False', reason: 'NotAuthorized' }] },
+        {
+          secrets: [{ name: 'old' }],
+          conditions: [{ type: 'Ready', status: 'False', reason: 'NotAuthorized' }],
+        },
       ),
       'cluster-a',
     );
@@ -35,7 +44,10 @@ describe('parseKeyBinding', () => {
   });
 
   it('rejects two values mapped to one Secret key, naming both', () => {
-    const spec = { resourceId, secrets: { primaryKey: { name: 's', key: 'K' }, secondaryKey: { name: 's', key: 'K' } } };
+    const spec = {
+      resourceId,
+      secrets: { primaryKey: { name: 's', key: 'K' }, secondaryKey: { name: 's', key: 'K' } },
+    };
     let caught: unknown;
     try {
       parseKeyBinding(raw(spec), 'c');
@@ -53,7 +65,10 @@ describe('parseKeyBinding', () => {
     ['no resourceId', { secrets: { primaryKey: { name: 's', key: 'K' } } }],
     ['bad Secret name', { resourceId, secrets: { primaryKey: { name: 'Not_A_Name', key: 'K' } } }],
     ['bad data key', { resourceId, secrets: { primaryKey: { name: 's', key: 'a/b' } } }],
-    ['extra field in destination', { resourceId, secrets: { primaryKey: { name: 's', key: 'K', namespace: 'x' } } }],
+    [
+      'extra field in destination',
+      { resourceId, secrets: { primaryKey: { name: 's', key: 'K', namespace: 'x' } } },
+    ],
   ])('rejects %s', (_label, spec) => {
     expect(() => parseKeyBinding(raw(spec), 'c')).toThrow(ValidationError);
   });

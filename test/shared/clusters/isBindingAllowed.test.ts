@@ -17,7 +17,13 @@ describe('isBindingAllowed', () => {
   });
   it('denies a resource outside the prefix, even with a shared string prefix', () => {
     expect(isBindingAllowed([{ namespaces: '*', resourceIdPrefix: `${rg}-x` }], 'orders', id)).toBe(false);
-    expect(isBindingAllowed([{ namespaces: '*', resourceIdPrefix: '/subscriptions/s1/resourceGroups/rg-order' }], 'o', id)).toBe(false);
+    expect(
+      isBindingAllowed(
+        [{ namespaces: '*', resourceIdPrefix: '/subscriptions/s1/resourceGroups/rg-order' }],
+        'o',
+        id,
+      ),
+    ).toBe(false);
   });
   it('treats regex characters in globs literally', () => {
     expect(isBindingAllowed([{ namespaces: 'a.b', resourceIdPrefix: rg }], 'axb', id)).toBe(false);

@@ -6,7 +6,11 @@ import { collectDesiredSecrets, secretKey } from '../../../shared/reconcile/coll
 import { hashSecretData } from '../../../shared/reconcile/hashSecretData.ts';
 
 const resourceId = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st';
-const binding = (name: string, secrets: KeyBinding['secrets'], extra: Partial<KeyBinding> = {}): KeyBinding => ({
+const binding = (
+  name: string,
+  secrets: KeyBinding['secrets'],
+  extra: Partial<KeyBinding> = {},
+): KeyBinding => ({
   cluster: 'c1',
   namespace: 'ns',
   name,
@@ -41,9 +45,20 @@ describe('collectDesiredSecrets', () => {
   });
 
   it('gives a contested new Secret to the older binding and names it in the other one’s error', () => {
-    const older = binding('older', { primaryKey: { name: 'shared', key: 'A' } }, { creationTimestamp: '2026-01-01T00:00:00Z' });
-    const newer = binding('newer', { secondaryKey: { name: 'shared', key: 'B' } }, { creationTimestamp: '2026-02-01T00:00:00Z' });
-    const plans = collectDesiredSecrets([{ binding: newer, values }, { binding: older, values }]);
+    const older = binding(
+      'older',
+      { primaryKey: { name: 'shared', key: 'A' } },
+      { creationTimestamp: '2026-01-01T00:00:00Z' },
+    );
+    const newer = binding(
+      'newer',
+      { secondaryKey: { name: 'shared', key: 'B' } },
+      { creationTimestamp: '2026-02-01T00:00:00Z' },
+    );
+    const plans = collectDesiredSecrets([
+      { binding: newer, values },
+      { binding: older, values },
+    ]);
     const byName = new Map(plans.map((p) => [p.binding.name, p]));
     expect(byName.get('older')?.error).toBeUndefined();
     expect(byName.get('newer')?.error?.code).toBe(ErrorCode.SecretConflict);
@@ -51,23 +66,45 @@ describe('collectDesiredSecrets', () => {
   });
 
   it('keeps a Secret with the binding that owns it in the cluster, even if that binding is newer', () => {
-    const older = binding('older', { primaryKey: { name: 'shared', key: 'A' } }, { creationTimestamp: '2026-01-01T00:00:00Z' });
-    const newer = binding('newer', { secondaryKey: { name: 'shared', key: 'B' } }, { creationTimestamp: '2026-02-01T00:00:00Z' });
-    const owners = new Map([[secretKey('c1', 'ns', 'shared'), { kind: 'binding' as const, uid: 'uid-newer', bindingName: 'newer' }]]);
-    const plans = collectDesiredSecrets([{ binding: older, values }, { binding: newer, values }], owners);
+    const older = binding(
+      'older',
+      { primaryKey: { name: 'shared', key: 'A' } },
+      { creationTimestamp: '2026-01-01T00:00:00Z' },
+    );
+    const newer = binding(
+      'newer',
+      { secondaryKey: { name: 'shared', key: 'B' } },
+      { creationTimestamp: '2026-02-01T00:00:00Z' },
+    );
+    const owners = new Map([
+      [secretKey('c1', 'ns', 'shared'), { kind: 'binding' as const, uid: 'uid-newer', bindingName: 'newer' }],
+    ]);
+    const plans = collectDesiredSecrets(
+      [
+        { binding: older, values },
+        { binding: newer, values },
+      ],
+      owners,
+    );
     expect(plans.find((p) => p.binding.name === 'newer')?.error).toBeUndefined();
     expect(plans.find((p) => p.binding.name === 'older')?.error?.message).toContain('newer');
   });
 
   it('passes a resource error through and plans no Secret', () => {
     const err = new KeySyncError(ErrorCode.ResourceNotFound, 'gone');
-    const [plan] = collectDesiredSecrets([{ binding: binding('a', { primaryKey: { name: 's', key: 'K' } }), error: err }]);
+    const [plan] = collectDesiredSecrets([
+      { binding: binding('a', { primaryKey: { name: 's', key: 'K' } }), error: err },
+    ]);
     expect(plan?.error).toBe(err);
     expect(plan?.secrets).toEqual([]);
   });
 
   it('lists previously owned Secrets that are no longer mapped as stale', () => {
-    const b = binding('a', { primaryKey: { name: 'new', key: 'K' } }, { previouslyOwnedSecrets: ['old', 'new'] });
+    const b = binding(
+      'a',
+      { primaryKey: { name: 'new', key: 'K' } },
+      { previouslyOwnedSecrets: ['old', 'new'] },
+    );
     const [plan] = collectDesiredSecrets([{ binding: b, values }]);
     expect(plan?.staleSecrets).toEqual(['old']);
   });

@@ -16,16 +16,23 @@ const rg = 'rg-faults';
 const allowedPrefix = `/subscriptions/${subscriptionId}/resourceGroups/${rg}`;
 const st = storageId(rg, 'stfaults');
 
-const resync = (request: Parameters<typeof runResync>[1] = {}) => runResync(h.services.resyncDeps(h.logger), request);
+const resync = (request: Parameters<typeof runResync>[1] = {}) =>
+  runResync(h.services.resyncDeps(h.logger), request);
 const find = (r: ResyncReport, binding: string, cluster = 'cluster-a'): BindingReport | undefined =>
   r.bindings.find((b) => b.cluster === cluster && b.binding === binding && b.namespace === ns);
-const callsFor = (id: string) => h.sim.calls().filter((c) => c.resourceId?.toLowerCase() === id.toLowerCase());
+const callsFor = (id: string) =>
+  h.sim.calls().filter((c) => c.resourceId?.toLowerCase() === id.toLowerCase());
 const bindTo = (name: string, resourceId: string, secretName = name, value = 'primaryKey') =>
-  h.createBinding('cluster-a', ns, name, { resourceId, secrets: { [value]: { name: secretName, key: 'VALUE' } } });
+  h.createBinding('cluster-a', ns, name, {
+    resourceId,
+    secrets: { [value]: { name: secretName, key: 'VALUE' } },
+  });
 
 async function events(reason: string): Promise<string[]> {
   const list = await h.admin['cluster-a'].core.listNamespacedEvent({ namespace: ns });
-  return list.items.filter((e) => e.reason === reason).map((e) => `${e.involvedObject.name}: ${e.message ?? ''}`);
+  return list.items
+    .filter((e) => e.reason === reason)
+    .map((e) => `${e.involvedObject.name}: ${e.message ?? ''}`);
 }
 
 beforeAll(async () => {
@@ -96,7 +103,11 @@ describe('resync faults on real parts', () => {
     await bindTo('forbidden', storageId(rg, 'stforbidden'));
     try {
       const r = await resync({ cluster: 'cluster-a', namespace: ns });
-      expect(find(r, 'missing')).toMatchObject({ action: 'error', reason: 'ResourceNotFound', retryable: false });
+      expect(find(r, 'missing')).toMatchObject({
+        action: 'error',
+        reason: 'ResourceNotFound',
+        retryable: false,
+      });
       expect(find(r, 'forbidden')).toMatchObject({ action: 'error', reason: 'ArmForbidden' });
       expect(find(r, 'forbidden')?.message).toMatch(/listKeys/i);
     } finally {
@@ -113,7 +124,10 @@ describe('resync faults on real parts', () => {
     h.sim.resetCalls();
     const r = await resync({ cluster: 'cluster-a', namespace: ns });
     for (const name of ids) expect(find(r, `b-${name}`)?.action).toBe('created');
-    const statuses = h.sim.calls().filter((c) => /listkeys/i.test(c.operation ?? '')).map((c) => c.status);
+    const statuses = h.sim
+      .calls()
+      .filter((c) => /listkeys/i.test(c.operation ?? ''))
+      .map((c) => c.status);
     expect(statuses).toContain(429);
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(ids.length);
   });
@@ -121,7 +135,11 @@ describe('resync faults on real parts', () => {
   it('an ARM 5xx is a retryable error for that binding only', async () => {
     h.sim.addStorageAccount({ subscriptionId, resourceGroup: rg, name: stflaky });
     await bindTo('flaky', storageId(rg, stflaky));
-    const fault = h.sim.injectFault({ match: { resourceId: storageId(rg, stflaky) }, status: 500, times: 100 });
+    const fault = h.sim.injectFault({
+      match: { resourceId: storageId(rg, stflaky) },
+      status: 500,
+      times: 100,
+    });
     try {
       const r = await resync({ cluster: 'cluster-a', namespace: ns, resourceId: storageId(rg, stflaky) });
       expect(find(r, 'flaky')).toMatchObject({ action: 'error', reason: 'ArmUnavailable', retryable: true });
@@ -131,13 +149,20 @@ describe('resync faults on real parts', () => {
   });
 
   it('a data-plane-disabled resource gets DataPlaneDisabled and no listKeys', async () => {
-    h.sim.addStorageAccount({ subscriptionId, resourceGroup: rg, name: 'stnoshared', allowSharedKeyAccess: false });
+    h.sim.addStorageAccount({
+      subscriptionId,
+      resourceGroup: rg,
+      name: 'stnoshared',
+      allowSharedKeyAccess: false,
+    });
     await bindTo('noshared', storageId(rg, 'stnoshared'));
     h.sim.resetCalls();
     const r = await resync({ cluster: 'cluster-a', namespace: ns, resourceId: storageId(rg, 'stnoshared') });
     expect(find(r, 'noshared')).toMatchObject({ action: 'error', reason: 'DataPlaneDisabled' });
     expect(find(r, 'noshared')?.message).toContain('allowSharedKeyAccess');
-    expect(callsFor(storageId(rg, 'stnoshared')).filter((c) => /listkeys/i.test(c.operation ?? ''))).toEqual([]);
+    expect(callsFor(storageId(rg, 'stnoshared')).filter((c) => /listkeys/i.test(c.operation ?? ''))).toEqual(
+      [],
+    );
   });
 
   it('an unreachable cluster is reported; the others still sync', async () => {
@@ -155,7 +180,9 @@ describe('resync faults on real parts', () => {
     });
     try {
       const r = await resync({ namespace: ns });
-      expect(r.clusterFailures).toEqual([expect.objectContaining({ cluster: 'cluster-gone', reason: 'ClusterUnreachable', retryable: true })]);
+      expect(r.clusterFailures).toEqual([
+        expect.objectContaining({ cluster: 'cluster-gone', reason: 'ClusterUnreachable', retryable: true }),
+      ]);
       expect(find(r, 'first')?.action).toBe('unchanged');
     } finally {
       await h.services.clusters.remove('cluster-gone');
@@ -165,13 +192,27 @@ describe('resync faults on real parts', () => {
   it('a changed mapping removes dropped keys and deletes Secrets no longer mapped', async () => {
     await h.createBinding('cluster-a', ns, 'remap', {
       resourceId: st,
-      secrets: { primaryKey: { name: 'remap-a', key: 'KEY' }, blobEndpoint: { name: 'remap-a', key: 'BLOB' }, secondaryKey: { name: 'remap-b', key: 'KEY' } },
+      secrets: {
+        primaryKey: { name: 'remap-a', key: 'KEY' },
+        blobEndpoint: { name: 'remap-a', key: 'BLOB' },
+        secondaryKey: { name: 'remap-b', key: 'KEY' },
+      },
     });
     await resync({ cluster: 'cluster-a', namespace: ns });
-    expect(Object.keys((await h.readSecret('cluster-a', ns, 'remap-a')) ?? {}).sort()).toEqual(['BLOB', 'KEY']);
-    await h.admin['cluster-a'].custom.patchNamespacedCustomObject(
-      { group: 'keysync.dev', version: 'v1alpha1', plural: 'keybindings', namespace: ns, name: 'remap', body: [{ op: 'replace', path: '/spec/secrets', value: { primaryKey: { name: 'remap-a', key: 'KEY' } } }] },
-    );
+    expect(Object.keys((await h.readSecret('cluster-a', ns, 'remap-a')) ?? {}).sort()).toEqual([
+      'BLOB',
+      'KEY',
+    ]);
+    await h.admin['cluster-a'].custom.patchNamespacedCustomObject({
+      group: 'keysync.dev',
+      version: 'v1alpha1',
+      plural: 'keybindings',
+      namespace: ns,
+      name: 'remap',
+      body: [
+        { op: 'replace', path: '/spec/secrets', value: { primaryKey: { name: 'remap-a', key: 'KEY' } } },
+      ],
+    });
     const r = await resync({ cluster: 'cluster-a', namespace: ns });
     expect(find(r, 'remap')?.secrets).toEqual([
       expect.objectContaining({ name: 'remap-a', action: 'updated' }),
@@ -183,7 +224,9 @@ describe('resync faults on real parts', () => {
 
   it('the engine identity cannot read Secrets cluster-wide (least privilege sanity check)', async () => {
     const svc = (await import('../../support/testStack.ts')).userKubeConfig('cluster-a', 'keysync-service');
-    await expect(svc.makeApiClient(CoreV1Api).listNamespacedSecret({ namespace: ns })).rejects.toMatchObject({ code: 403 });
+    await expect(svc.makeApiClient(CoreV1Api).listNamespacedSecret({ namespace: ns })).rejects.toMatchObject({
+      code: 403,
+    });
   });
 });
 

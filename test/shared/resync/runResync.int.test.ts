@@ -19,11 +19,18 @@ const st = storageId(rg, 'stresync');
 const cosmos = `/subscriptions/${subscriptionId}/resourceGroups/${rg}/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-resync`;
 const redis = `/subscriptions/${subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Cache/Redis/redis-resync`;
 
-const resync = (request: Parameters<typeof runResync>[1] = {}) => runResync(h.services.resyncDeps(h.logger), request);
+const resync = (request: Parameters<typeof runResync>[1] = {}) =>
+  runResync(h.services.resyncDeps(h.logger), request);
 const entry = (r: ResyncReport, cluster: string, binding: string): BindingReport | undefined =>
   r.bindings.find((b) => b.cluster === cluster && b.binding === binding && b.namespace === ns);
 const listKeyCalls = (resourceId?: string) =>
-  h.sim.calls().filter((c) => /listkeys/i.test(c.operation ?? '') && (!resourceId || c.resourceId?.toLowerCase() === resourceId.toLowerCase()));
+  h.sim
+    .calls()
+    .filter(
+      (c) =>
+        /listkeys/i.test(c.operation ?? '') &&
+        (!resourceId || c.resourceId?.toLowerCase() === resourceId.toLowerCase()),
+    );
 
 beforeAll(async () => {
   h = await startEngineHarness();
@@ -31,7 +38,9 @@ beforeAll(async () => {
   h.sim.addCosmosAccount({ subscriptionId, resourceGroup: rg, name: 'cosmos-resync' });
   h.sim.addRedisCache({ subscriptionId, resourceGroup: rg, name: 'redis-resync' });
   ns = await h.namespace('resync');
-  await h.registerClusters([{ namespaces: 'resync-*', resourceIdPrefix: `/subscriptions/${subscriptionId}/resourceGroups/${rg}` }]);
+  await h.registerClusters([
+    { namespaces: 'resync-*', resourceIdPrefix: `/subscriptions/${subscriptionId}/resourceGroups/${rg}` },
+  ]);
   for (const cluster of ['cluster-a', 'cluster-b'] as const) {
     await h.createBinding(cluster, ns, 'orders-storage', {
       resourceId: st,
@@ -94,10 +103,14 @@ describe('runResync on real parts', () => {
     }
     const c = await h.readSecret('cluster-a', ns, 'orders-cosmos');
     expect(c?.COSMOS_KEY).toBe(h.sim.keysOf(cosmos).primaryMasterKey);
-    expect(c?.COSMOS_CONNECTION_STRING).toBe(`AccountEndpoint=${c?.COSMOS_ENDPOINT};AccountKey=${c?.COSMOS_KEY};`);
+    expect(c?.COSMOS_CONNECTION_STRING).toBe(
+      `AccountEndpoint=${c?.COSMOS_ENDPOINT};AccountKey=${c?.COSMOS_KEY};`,
+    );
     const rd = await h.readSecret('cluster-b', ns, 'orders-redis');
     expect(rd?.REDIS_HOST).toBe('redis-resync.redis.cache.windows.net');
-    expect(rd?.REDIS_CONNECTION_STRING).toBe(`redis-resync.redis.cache.windows.net:6380,password=${rd?.REDIS_PASSWORD},ssl=True,abortConnect=False`);
+    expect(rd?.REDIS_CONNECTION_STRING).toBe(
+      `redis-resync.redis.cache.windows.net:6380,password=${rd?.REDIS_PASSWORD},ssl=True,abortConnect=False`,
+    );
 
     // One listKeys per resource, although two clusters bind the storage account.
     expect(listKeyCalls(st)).toHaveLength(1);
@@ -107,21 +120,41 @@ describe('runResync on real parts', () => {
   it('marks Secrets as owned and reports status on the KeyBinding', async () => {
     const s = await h.admin['cluster-a'].core.readNamespacedSecret({ namespace: ns, name: 'orders-storage' });
     expect(s.metadata?.labels?.[ownership.managedByLabel]).toBe('aks-keysync');
-    expect(s.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'KeyBinding', name: 'orders-storage', controller: true });
+    expect(s.metadata?.ownerReferences?.[0]).toMatchObject({
+      kind: 'KeyBinding',
+      name: 'orders-storage',
+      controller: true,
+    });
     expect(s.metadata?.annotations?.[ownership.dataHashAnnotation]).toMatch(/^sha256:[0-9a-f]{64}$/);
     const kb = (await h.admin['cluster-a'].custom.getNamespacedCustomObject({
-      group: 'keysync.dev', version: 'v1alpha1', plural: 'keybindings', namespace: ns, name: 'orders-storage',
-    })) as { status?: { conditions?: Array<{ type: string; status: string; reason: string }>; lastSyncTime?: string; observedGeneration?: number } };
+      group: 'keysync.dev',
+      version: 'v1alpha1',
+      plural: 'keybindings',
+      namespace: ns,
+      name: 'orders-storage',
+    })) as {
+      status?: {
+        conditions?: Array<{ type: string; status: string; reason: string }>;
+        lastSyncTime?: string;
+        observedGeneration?: number;
+      };
+    };
     expect(kb.status?.conditions?.[0]).toMatchObject({ type: 'Ready', status: 'True', reason: 'Synced' });
     expect(kb.status?.lastSyncTime).toBeDefined();
     expect(kb.status?.observedGeneration).toBe(1);
   });
 
   it('a second pass is a no-op: unchanged everywhere, no Secret write', async () => {
-    const before = await h.admin['cluster-a'].core.readNamespacedSecret({ namespace: ns, name: 'orders-storage' });
+    const before = await h.admin['cluster-a'].core.readNamespacedSecret({
+      namespace: ns,
+      name: 'orders-storage',
+    });
     const r = await resync({ namespace: ns });
     expect(r.totals.unchanged).toBe(r.bindings.length);
-    const after = await h.admin['cluster-a'].core.readNamespacedSecret({ namespace: ns, name: 'orders-storage' });
+    const after = await h.admin['cluster-a'].core.readNamespacedSecret({
+      namespace: ns,
+      name: 'orders-storage',
+    });
     expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
   });
 
@@ -134,12 +167,19 @@ describe('runResync on real parts', () => {
     ]);
     expect(entry(r, 'cluster-a', 'orders-cosmos')?.action).toBe('unchanged');
     expect(entry(r, 'cluster-b', 'orders-redis')?.action).toBe('unchanged');
-    expect((await h.readSecret('cluster-b', ns, 'orders-storage'))?.AZURE_STORAGE_KEY).toBe(h.sim.keysOf(st).key1);
+    expect((await h.readSecret('cluster-b', ns, 'orders-storage'))?.AZURE_STORAGE_KEY).toBe(
+      h.sim.keysOf(st).key1,
+    );
   });
 
   it('filters by cluster and resource ID (case-insensitively)', async () => {
-    const r = await resync({ cluster: 'cluster-b', resourceId: st.toUpperCase().replace('/SUBSCRIPTIONS/', '/subscriptions/') });
-    expect(r.bindings.map((b) => `${b.cluster}/${b.namespace}/${b.binding}`)).toEqual([`cluster-b/${ns}/orders-storage`]);
+    const r = await resync({
+      cluster: 'cluster-b',
+      resourceId: st.toUpperCase().replace('/SUBSCRIPTIONS/', '/subscriptions/'),
+    });
+    expect(r.bindings.map((b) => `${b.cluster}/${b.namespace}/${b.binding}`)).toEqual([
+      `cluster-b/${ns}/orders-storage`,
+    ]);
   });
 
   it('rejects an unknown cluster filter with a clear error', async () => {
@@ -156,7 +196,12 @@ describe('runResync on real parts', () => {
     });
     await core.deleteNamespacedSecret({ namespace: ns, name: 'orders-storage-fallback' });
     const r = await resync({ namespace: ns, cluster: 'cluster-a' });
-    expect(entry(r, 'cluster-a', 'orders-storage')?.secrets.map((x) => x.action)).toEqual(['updated', 'created']);
-    expect((await h.readSecret('cluster-a', ns, 'orders-storage'))?.AZURE_STORAGE_KEY).toBe(h.sim.keysOf(st).key1);
+    expect(entry(r, 'cluster-a', 'orders-storage')?.secrets.map((x) => x.action)).toEqual([
+      'updated',
+      'created',
+    ]);
+    expect((await h.readSecret('cluster-a', ns, 'orders-storage'))?.AZURE_STORAGE_KEY).toBe(
+      h.sim.keysOf(st).key1,
+    );
   });
 });
