@@ -1,7 +1,6 @@
 import { z } from 'zod';
 
 import { ErrorCode, ValidationError } from './errors.ts';
-import type { LogLevel } from './logging.ts';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -27,7 +26,6 @@ const schema = z
     KEYSYNC_ARM_WRITES_PER_SECOND: positiveInt(10),
     KEYSYNC_KUBE_TIMEOUT_MS: positiveInt(10_000),
     KEYSYNC_RESYNC_SCHEDULE: z.string().min(1).default('0 0 * * * *'),
-    KEYSYNC_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   })
   .refine((c) => Boolean(c.KEYSYNC_TABLES_ENDPOINT) !== Boolean(c.KEYSYNC_TABLES_CONNECTION_STRING), {
     message:
@@ -53,7 +51,6 @@ export interface Config {
   readonly armWritesPerSecond: number;
   readonly kubeRequestTimeoutInMs: number;
   readonly resyncSchedule: string;
-  readonly logLevel: LogLevel;
 }
 
 /**
@@ -85,6 +82,5 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     armWritesPerSecond: c.KEYSYNC_ARM_WRITES_PER_SECOND,
     kubeRequestTimeoutInMs: c.KEYSYNC_KUBE_TIMEOUT_MS,
     resyncSchedule: c.KEYSYNC_RESYNC_SCHEDULE,
-    logLevel: c.KEYSYNC_LOG_LEVEL,
   });
 }

@@ -10,6 +10,8 @@ import { mapArmError } from './arm/mapArmError.ts';
 import { SubscriptionRateLimiter } from './arm/SubscriptionRateLimiter.ts';
 import { createAksEndpointResolver } from './clusters/createAksEndpointResolver.ts';
 import { createClusterConnector } from './clusters/ClusterConnector.ts';
+import type { BindingIndex } from './bindings/BindingIndex.ts';
+import { createTableBindingIndex } from './bindings/createTableBindingIndex.ts';
 import type { ClusterConnector } from './clusters/ClusterConnector.ts';
 import type { ClusterStore } from './clusters/ClusterStore.ts';
 import { createTableClusterStore } from './clusters/createTableClusterStore.ts';
@@ -24,6 +26,7 @@ export interface Services {
   readonly config: Config;
   readonly credential: TokenCredential;
   readonly clusters: ClusterStore;
+  readonly index: BindingIndex;
   readonly connect: ClusterConnector;
   readonly providers: KeyProviderRegistry;
   /** Dependencies of a resync, logging to `logger`. */
@@ -34,6 +37,7 @@ export interface Services {
 export interface ServiceOverrides {
   readonly credential?: TokenCredential;
   readonly clusters?: ClusterStore;
+  readonly index?: BindingIndex;
   readonly now?: () => Date;
 }
 
@@ -56,6 +60,8 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
   const providers = createDefaultKeyProviderRegistry({ connection, rateLimiter });
   const clusters =
     overrides.clusters ?? createTableClusterStore(tableClient(config, config.clustersTable, credential));
+  const index =
+    overrides.index ?? createTableBindingIndex(tableClient(config, config.bindingsTable, credential));
   const connect = createClusterConnector({
     credential,
     requestTimeoutInMs: config.kubeRequestTimeoutInMs,
@@ -70,10 +76,12 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     config,
     credential,
     clusters,
+    index,
     connect,
     providers,
     resyncDeps: (logger) => ({
       clusters,
+      index,
       connect,
       providers,
       logger,

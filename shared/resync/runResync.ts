@@ -1,5 +1,7 @@
 import pLimit from 'p-limit';
 
+import type { BindingIndex } from '../bindings/BindingIndex.ts';
+import { indexEntriesOf } from '../bindings/indexEntriesOf.ts';
 import type { ClusterConnector } from '../clusters/ClusterConnector.ts';
 import type { ClusterStore } from '../clusters/ClusterStore.ts';
 import { ErrorCode, ValidationError } from '../errors.ts';
@@ -25,6 +27,8 @@ export interface ResyncRequest {
 export interface ResyncDeps extends SyncDeps {
   readonly clusters: ClusterStore;
   readonly connect: ClusterConnector;
+  /** Kept current by every resync: rebuilt per cluster by an unfiltered one. */
+  readonly index: BindingIndex;
 }
 
 /**
@@ -55,12 +59,12 @@ export async function runResync(deps: ResyncDeps, request: ResyncRequest): Promi
     selected.map((registration) =>
       limit(async () => {
         try {
-          loaded.push(
-            await loadCluster(registration, deps.connect, {
-              namespace: request.namespace,
-              resourceId: request.resourceId,
-            }),
-          );
+          const cluster = await loadCluster(registration, deps.connect, {
+            namespace: request.namespace,
+            resourceId: request.resourceId,
+          });
+          loaded.push(cluster);
+          if (!dryRun) await updateIndex(deps, cluster, !request.namespace && !request.resourceId);
         } catch (err) {
           deps.logger.warn({ cluster: registration.name, ...errorFields(err) }, 'cluster could not be read');
           failures.push(toClusterFailure(registration.name, err));
@@ -97,4 +101,18 @@ export async function runResync(deps: ResyncDeps, request: ResyncRequest): Promi
     'resync finished',
   );
   return report;
+}
+
+/** The index is a cache: a failure to update it is logged, never fatal (the next resync rebuilds it). */
+async function updateIndex(deps: ResyncDeps, cluster: LoadedCluster, complete: boolean): Promise<void> {
+  const entries = indexEntriesOf(cluster.bindings);
+  try {
+    if (complete) await deps.index.replaceCluster(cluster.registration.name, entries);
+    else for (const e of entries) await deps.index.upsert(e);
+  } catch (err) {
+    deps.logger.warn(
+      { cluster: cluster.registration.name, entries: entries.length, ...errorFields(err) },
+      'binding index not updated',
+    );
+  }
 }

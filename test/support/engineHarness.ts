@@ -91,13 +91,15 @@ export async function startEngineHarness(simOptions: ArmSimulatorOptions = {}): 
     throw err;
   }
 
+  const tableSuffix = randomUUID().replace(/-/g, '').slice(0, 16);
   const logLines: string[] = [];
   const logger = createJsonLogger((_level, line) => logLines.push(line), 'debug');
   const config = loadConfig({
     KEYSYNC_ARM_ENDPOINT: sim.url,
     KEYSYNC_ARM_CA_FILE: caFile,
     KEYSYNC_TABLES_CONNECTION_STRING: stack.azurite?.connectionString ?? '',
-    KEYSYNC_CLUSTERS_TABLE: `clusters${randomUUID().replace(/-/g, '').slice(0, 16)}`,
+    KEYSYNC_CLUSTERS_TABLE: `clusters${tableSuffix}`,
+    KEYSYNC_BINDINGS_TABLE: `bindings${tableSuffix}`,
     KEYSYNC_DEV_BEARER_TOKEN: serviceToken,
     KEYSYNC_KUBE_TIMEOUT_MS: '5000',
   });

@@ -115,6 +115,12 @@ describe('runResync on real parts', () => {
     // One listKeys per resource, although two clusters bind the storage account.
     expect(listKeyCalls(st)).toHaveLength(1);
     expect(r.resourcesFetched).toBe(3);
+    // The binding index now knows who binds the storage account.
+    const indexed = await h.services.index.lookup(st.toLowerCase());
+    expect(indexed.filter((e) => e.namespace === ns).map((e) => `${e.cluster}/${e.name}`)).toEqual([
+      'cluster-a/orders-storage',
+      'cluster-b/orders-storage',
+    ]);
   });
 
   it('marks Secrets as owned and reports status on the KeyBinding', async () => {
