@@ -3,7 +3,9 @@
  */
 import { app } from './azureFunctions.ts';
 
-import './resync.ts';
 import './clusters.ts';
+import './onArmEvent.ts';
+import './resync.ts';
+import './scheduledResync.ts';
 
 app.setup({ enableHttpStream: false });

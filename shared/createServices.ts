@@ -18,6 +18,10 @@ import { createTableClusterStore } from './clusters/createTableClusterStore.ts';
 import type { Config } from './config.ts';
 import { createDefaultKeyProviderRegistry } from './keys/registry.ts';
 import type { KeyProviderRegistry } from './keys/registry.ts';
+import type { KeyFingerprintStore } from './keys/KeyFingerprintStore.ts';
+import { createTableKeyFingerprintStore } from './keys/KeyFingerprintStore.ts';
+import { trackKeyFingerprints } from './keys/trackKeyFingerprints.ts';
+import type { ArmEventDeps } from './events/handleArmChanges.ts';
 import type { Logger } from './logging.ts';
 import type { ResyncDeps } from './resync/runResync.ts';
 
@@ -29,8 +33,11 @@ export interface Services {
   readonly index: BindingIndex;
   readonly connect: ClusterConnector;
   readonly providers: KeyProviderRegistry;
-  /** Dependencies of a resync, logging to `logger`. */
+  readonly fingerprints: KeyFingerprintStore;
+  /** Dependencies of a resync, logging to `logger`. Every key read is fingerprinted. */
   resyncDeps(logger: Logger): ResyncDeps;
+  /** Dependencies of the ARM event path, logging to `logger`. */
+  armEventDeps(logger: Logger): ArmEventDeps;
 }
 
 /** Parts a caller may supply instead of building them from the configuration (tests, the demo). */
@@ -38,6 +45,11 @@ export interface ServiceOverrides {
   readonly credential?: TokenCredential;
   readonly clusters?: ClusterStore;
   readonly index?: BindingIndex;
+  readonly fingerprints?: KeyFingerprintStore;
+  /** Waits between stale key reads after a regenerate event. */
+  readonly staleRetryDelaysInMs?: readonly number[];
+  /** Clock skew tolerated between ARM event times and ours. */
+  readonly clockSkewInMs?: number;
   readonly now?: () => Date;
 }
 
@@ -60,8 +72,9 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
   const providers = createDefaultKeyProviderRegistry({ connection, rateLimiter });
   const clusters =
     overrides.clusters ?? createTableClusterStore(tableClient(config, config.clustersTable, credential));
-  const index =
-    overrides.index ?? createTableBindingIndex(tableClient(config, config.bindingsTable, credential));
+  const indexTable = tableClient(config, config.bindingsTable, credential);
+  const index = overrides.index ?? createTableBindingIndex(indexTable);
+  const fingerprints = overrides.fingerprints ?? createTableKeyFingerprintStore(indexTable);
   const connect = createClusterConnector({
     credential,
     requestTimeoutInMs: config.kubeRequestTimeoutInMs,
@@ -72,6 +85,16 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     }),
   });
   const now = overrides.now ?? (() => new Date());
+  const resyncDeps = (logger: Logger): ResyncDeps => ({
+    clusters,
+    index,
+    connect,
+    providers: trackKeyFingerprints(providers, { store: fingerprints, now }),
+    logger,
+    clusterConcurrency: config.clusterConcurrency,
+    resourceConcurrency: config.resourceConcurrency,
+    now,
+  });
   return {
     config,
     credential,
@@ -79,15 +102,14 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     index,
     connect,
     providers,
-    resyncDeps: (logger) => ({
-      clusters,
-      index,
-      connect,
+    fingerprints,
+    resyncDeps,
+    armEventDeps: (logger) => ({
+      ...resyncDeps(logger),
       providers,
-      logger,
-      clusterConcurrency: config.clusterConcurrency,
-      resourceConcurrency: config.resourceConcurrency,
-      now,
+      fingerprints,
+      ...(overrides.staleRetryDelaysInMs ? { staleRetryDelaysInMs: overrides.staleRetryDelaysInMs } : {}),
+      ...(overrides.clockSkewInMs !== undefined ? { clockSkewInMs: overrides.clockSkewInMs } : {}),
     }),
   };
 }

@@ -28,6 +28,11 @@ export interface KeyProvider {
   /** Every value name a KeyBinding may ask this provider for, e.g. `primaryKey`, `blobEndpoint`. */
   readonly valueNames: readonly string[];
   /**
+   * The value names that are the resource's raw keys (all of them, so that a fingerprint over them changes
+   * whichever key is regenerated): used to tell a fresh read from a stale one after a regenerate event.
+   */
+  readonly keyValueNames: readonly string[];
+  /**
    * Fetches the requested values of one resource.
    * @param resource - the resource, already parsed and of this provider's type
    * @param wanted - value names to produce; all are members of {@link valueNames}

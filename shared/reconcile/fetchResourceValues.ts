@@ -14,8 +14,6 @@ export type ResourceValues = { readonly values: KeyValues } | { readonly error: 
 export interface FetchOptions {
   readonly concurrency: number;
   readonly logger: Logger;
-  /** Called per resource after its values arrived, e.g. to detect stale keys and fetch again. */
-  readonly accept?: (resource: ArmResourceId, values: KeyValues) => Promise<void> | void;
 }
 
 /**
@@ -46,7 +44,6 @@ export async function fetchResourceValues(
       limit(async () => {
         try {
           const values = await g.provider.fetchValues(g.resource, g.wanted);
-          await options.accept?.(g.resource, values);
           results.set(g.resource.key, { values });
         } catch (err) {
           const error = isKeySyncError(err)

@@ -27,8 +27,8 @@ export interface SyncDeps {
 /** Options for one pass. */
 export interface SyncOptions {
   readonly dryRun: boolean;
-  /** Called per resource after its values arrived (e.g. stale-key detection after a regenerate event). */
-  readonly acceptValues?: Parameters<typeof fetchResourceValues>[1]['accept'];
+  /** Resources not to fetch: their bindings get this error instead (e.g. `ResourceDeleted`). */
+  readonly resourceErrors?: ReadonlyMap<string, KeySyncError>;
 }
 
 /** The outcome of a pass over several clusters. */
@@ -63,11 +63,12 @@ export async function syncClusters(
   const cleared = perCluster.flatMap((c) =>
     c.checked.flatMap(({ result }) => ('provider' in result ? [result] : [])),
   );
-  const fetched = await fetchResourceValues(cleared, {
-    concurrency: deps.resourceConcurrency,
-    logger: deps.logger,
-    ...(options.acceptValues ? { accept: options.acceptValues } : {}),
-  });
+  const forced = options.resourceErrors ?? new Map<string, KeySyncError>();
+  const fetched = await fetchResourceValues(
+    cleared.filter((c) => !forced.has(c.resource.key)),
+    { concurrency: deps.resourceConcurrency, logger: deps.logger },
+  );
+  for (const [key, error] of forced) fetched.set(key, { error });
 
   const limit = pLimit(Math.max(1, deps.clusterConcurrency));
   const clusterFailures: ClusterFailure[] = [];
@@ -106,8 +107,15 @@ export async function syncClusters(
       }),
     ),
   );
-  const resourceErrors = [...fetched.values()].flatMap((r) => ('error' in r ? [r.error] : []));
-  return { bindings: reports.flat(), clusterFailures, resourcesFetched: fetched.size, resourceErrors };
+  const resourceErrors = [...fetched.entries()].flatMap(([key, r]) =>
+    'error' in r && !forced.has(key) ? [r.error] : [],
+  );
+  return {
+    bindings: reports.flat(),
+    clusterFailures,
+    resourcesFetched: fetched.size - forced.size,
+    resourceErrors,
+  };
 }
 
 function inputFor(

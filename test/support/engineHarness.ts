@@ -19,7 +19,7 @@ import { renderKubeconfig } from '../../scripts/localstack/renderKubeconfig.ts';
 import { keyBindingApi } from '../../shared/bindings/KeyBinding.ts';
 import type { AllowRule } from '../../shared/clusters/ClusterRegistration.ts';
 import { loadConfig } from '../../shared/config.ts';
-import type { Services } from '../../shared/createServices.ts';
+import type { ServiceOverrides, Services } from '../../shared/createServices.ts';
 import { createServices } from '../../shared/createServices.ts';
 import { createJsonLogger } from '../../shared/logging.ts';
 import type { Logger } from '../../shared/logging.ts';
@@ -61,8 +61,12 @@ export interface EngineHarness {
 /**
  * Starts a harness.
  * @param simOptions - ARM simulator options (throttling, latency, LRO duration)
+ * @param overrides - service parts to replace (e.g. shorter stale-read waits)
  */
-export async function startEngineHarness(simOptions: ArmSimulatorOptions = {}): Promise<EngineHarness> {
+export async function startEngineHarness(
+  simOptions: ArmSimulatorOptions = {},
+  overrides: ServiceOverrides = {},
+): Promise<EngineHarness> {
   const stack = loadTestStack();
   const serviceToken = testCluster('cluster-a').tokens['keysync-service'] ?? '';
   const sim = await ArmSimulator.start({
@@ -103,7 +107,7 @@ export async function startEngineHarness(simOptions: ArmSimulatorOptions = {}): 
     KEYSYNC_DEV_BEARER_TOKEN: serviceToken,
     KEYSYNC_KUBE_TIMEOUT_MS: '5000',
   });
-  const services = createServices(config);
+  const services = createServices(config, overrides);
 
   return {
     sim,

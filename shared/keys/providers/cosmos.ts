@@ -72,6 +72,12 @@ export function createCosmosKeyProvider(deps: KeyProviderDeps) {
   return {
     resourceType: cosmosResourceType,
     valueNames: Object.keys(catalogue),
+    keyValueNames: [
+      'primaryMasterKey',
+      'secondaryMasterKey',
+      'primaryReadonlyMasterKey',
+      'secondaryReadonlyMasterKey',
+    ],
     async fetchValues(resource, wanted, options = {}) {
       assertKnownValues(catalogue, resource, wanted);
       const accounts = clientFor(resource.subscriptionId).databaseAccounts;

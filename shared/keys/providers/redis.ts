@@ -60,6 +60,7 @@ export function createRedisKeyProvider(deps: KeyProviderDeps) {
   return {
     resourceType: redisResourceType,
     valueNames: Object.keys(catalogue),
+    keyValueNames: ['primaryKey', 'secondaryKey'],
     async fetchValues(resource, wanted, options = {}) {
       assertKnownValues(catalogue, resource, wanted);
       const redis = clientFor(resource.subscriptionId).redis;

@@ -92,6 +92,7 @@ export function createStorageKeyProvider(deps: KeyProviderDeps) {
   return {
     resourceType: storageResourceType,
     valueNames: Object.keys(catalogue),
+    keyValueNames: ['primaryKey', 'secondaryKey'],
     async fetchValues(resource, wanted, options = {}) {
       assertKnownValues(catalogue, resource, wanted);
       const client = clientFor(resource.subscriptionId);

@@ -1,0 +1,77 @@
+import type { TableClient } from '@azure/data-tables';
+
+import { storageError } from '../clusters/createTableClusterStore.ts';
+
+/** What is remembered about a resource's keys: a hash of all of them, and when that hash was first seen. */
+export interface KeyFingerprint {
+  readonly fingerprint: string;
+  /** When the service first read keys with this fingerprint (its own clock). */
+  readonly observedAt: Date;
+}
+
+/**
+ * Remembers, per resource, the fingerprint of its keys, so that a read after a regenerate event can be told
+ * apart: keys first seen before the regeneration are stale; keys first seen after it are current.
+ */
+export interface KeyFingerprintStore {
+  get(resourceKey: string): Promise<KeyFingerprint | undefined>;
+  /** Records `fingerprint` as seen at `now`, unless it is already the recorded one (first sighting wins). */
+  record(resourceKey: string, fingerprint: string, now: Date): Promise<void>;
+}
+
+/** An in-memory {@link KeyFingerprintStore}. */
+export function createMemoryKeyFingerprintStore(): KeyFingerprintStore {
+  const m = new Map<string, KeyFingerprint>();
+  return {
+    get: (k) => Promise.resolve(m.get(k)),
+    record: (k, fingerprint, now) => {
+      if (m.get(k)?.fingerprint !== fingerprint) m.set(k, { fingerprint, observedAt: now });
+      return Promise.resolve();
+    },
+  };
+}
+
+interface FingerprintEntity {
+  partitionKey: string;
+  rowKey: string;
+  fingerprint: string;
+  observedAt: Date;
+}
+
+const partitionKey = 'keys';
+
+/**
+ * A {@link KeyFingerprintStore} in the binding index's table (partition `keys`, row = encoded resource key).
+ * Holds hashes only, never keys.
+ * @param table - the index table client (created by the index on first use; created here too if needed)
+ */
+export function createTableKeyFingerprintStore(table: TableClient): KeyFingerprintStore {
+  let ready: Promise<void> | undefined;
+  const ensureTable = () =>
+    (ready ??= table.createTable().catch((e: unknown) => ((ready = undefined), Promise.reject(e))));
+  const row = (k: string) => encodeURIComponent(k);
+  const get = async (k: string): Promise<KeyFingerprint | undefined> => {
+    await ensureTable();
+    try {
+      const e = await table.getEntity<FingerprintEntity>(partitionKey, row(k));
+      return { fingerprint: e.fingerprint, observedAt: new Date(e.observedAt) };
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      throw storageError(`read the key fingerprint of ${k}`, err);
+    }
+  };
+  return {
+    get,
+    async record(k, fingerprint, now) {
+      if ((await get(k))?.fingerprint === fingerprint) return;
+      try {
+        await table.upsertEntity<FingerprintEntity>(
+          { partitionKey, rowKey: row(k), fingerprint, observedAt: now },
+          'Replace',
+        );
+      } catch (err) {
+        throw storageError(`record the key fingerprint of ${k}`, err);
+      }
+    },
+  };
+}
