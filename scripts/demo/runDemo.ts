@@ -6,14 +6,17 @@ import { promisify } from 'node:util';
 
 import { HttpRequest, InvocationContext } from '../../functions/azureFunctions.ts';
 import { createClustersHandler } from '../../functions/clusters.ts';
+import { createArmEventHandler } from '../../functions/onArmEvent.ts';
 import { createResyncHandler } from '../../functions/resync.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { createServices } from '../../shared/createServices.ts';
 import type { ResyncReport } from '../../shared/reconcile/ResyncReport.ts';
 import { ArmSimulator } from '../localstack/armSimulator/ArmSimulator.ts';
+import { startEventGridEndpoint } from '../localstack/eventGridEndpoint.ts';
 import type { DemoEnvironment } from './DemoCluster.ts';
 import { formatTable } from './formatTable.ts';
-import { demo, demoIds, seedCluster, seedResources } from './seedDemo.ts';
+import { demo, demoIds, sampleBindings, seedCluster, seedResources } from './seedDemo.ts';
+import { waitForSecretChanges } from './waitForSecretChanges.ts';
 
 /** What a demo run produced, for the caller (and the standing leak test) to inspect. */
 export interface DemoResult {
@@ -96,9 +99,14 @@ export async function runDemo(env: DemoEnvironment, print: (line: string) => voi
       );
     }
 
-    const resync = async (title: string) => {
+    const resync = async (title: string, dryRun = false) => {
       const t0 = performance.now();
-      const res = await call(createResyncHandler(provider), 'POST', 'http://localhost/api/resync', {});
+      const res = await call(
+        createResyncHandler(provider),
+        'POST',
+        'http://localhost/api/resync',
+        dryRun ? { dryRun } : {},
+      );
       if (res.status !== 200) throw new Error(`resync failed: ${JSON.stringify(res.jsonBody)}`);
       const report = res.jsonBody as ResyncReport;
       reports.push(report);
@@ -110,13 +118,42 @@ export async function runDemo(env: DemoEnvironment, print: (line: string) => voi
       return report;
     };
 
-    await resync('First resync');
-    await sim.regenerateKey(demoIds.storage, 'key1');
-    print('');
-    print(
-      `Regenerated key1 of ${demo.storage} on the simulator (as 'az storage account keys renew --key primary' would)`,
-    );
-    await resync('Second resync');
+    await resync('Initial sync of the new bindings');
+
+    // From here on no resync is called: ARM events drive everything, as in Azure.
+    const endpoint = await startEventGridEndpoint(createArmEventHandler(provider), (l) => logLines.push(l));
+    const subscription = sim.subscribeEvents({ url: endpoint.url });
+    try {
+      print('');
+      print(
+        'Event Grid subscription on the simulated ARM system topic -> onArmEvent (local Functions-host stand-in)',
+      );
+      await rotate(
+        env,
+        sim,
+        print,
+        'storage',
+        demoIds.storage,
+        'key1',
+        'orders-storage',
+        "'az storage account keys renew --key primary'",
+      );
+      await rotate(
+        env,
+        sim,
+        print,
+        'Cosmos DB',
+        demoIds.cosmos,
+        'primaryReadonly',
+        'orders-cosmos-readonly',
+        "'az cosmosdb keys regenerate --key-kind primaryReadonly' (a long-running operation)",
+      );
+      await sim.waitForDeliveries(30_000);
+    } finally {
+      subscription.unsubscribe();
+      await endpoint.stop();
+    }
+    await resync('Dry-run resync afterwards: everything already in sync', true);
     if (env.kubectl) await showKubectl(env, print);
     const keyValues = sim.keyValues();
     const haystack = [...logLines, ...reports.map((r) => JSON.stringify(r))];
@@ -160,4 +197,41 @@ async function showKubectl(env: DemoEnvironment, print: (line: string) => void):
     print(`$ kubectl get keybindings -n ${demo.namespace}   # ${c.name}`);
     print(stdout.trimEnd());
   }
+}
+
+/** Regenerates one key on the simulator and prints when each Secret holding it changed, in every cluster. */
+async function rotate(
+  env: DemoEnvironment,
+  sim: ArmSimulator,
+  print: (line: string) => void,
+  label: string,
+  resourceId: string,
+  which: string,
+  secretName: string,
+  command: string,
+): Promise<void> {
+  const watched = env.clusters
+    .filter((_c, i) => sampleBindings(i).some((b) => JSON.stringify(b.spec).includes(`"${secretName}"`)))
+    .map((cluster) => ({ cluster, namespace: demo.namespace, name: secretName }));
+  print('');
+  print(`Regenerating ${which} of the ${label} account on the simulator, as ${command} would:`);
+  const changes = await waitForSecretChanges(watched, () =>
+    sim.regenerateKey(resourceId, which).then(() => undefined),
+  );
+  print(
+    formatTable(
+      ['CLUSTER', 'SECRET', 'UPDATED AFTER'],
+      changes.map((c) => [
+        c.cluster,
+        `${demo.namespace}/${c.name}`,
+        c.afterInMs === undefined ? 'not within 60 s' : `${Math.round(c.afterInMs)} ms`,
+      ]),
+    ),
+  );
+  const last = Math.max(...changes.map((c) => c.afterInMs ?? Number.POSITIVE_INFINITY));
+  print(
+    Number.isFinite(last)
+      ? `Every bound Secret fresh ${Math.round(last)} ms after the regeneration; no resync was called.`
+      : 'Some Secrets did not change.',
+  );
 }

@@ -18,7 +18,7 @@ export interface ArmEventDeps extends ResyncDeps {
   readonly fingerprints: KeyFingerprintStore;
   /** Waits between stale reads after a regeneration (default about 15 s in all). */
   readonly staleRetryDelaysInMs?: readonly number[];
-  /** Clock skew tolerated between ARM event times and ours (default 1 s). */
+  /** Clock skew tolerated between ARM event times and ours (default 0, see trackKeyFingerprints). */
   readonly clockSkewInMs?: number;
 }
 

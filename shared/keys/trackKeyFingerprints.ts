@@ -19,9 +19,10 @@ export interface TrackOptions {
   /** Waits between stale reads. Default 0.5, 1, 2, 4, 8 s (about 15 s in all). */
   readonly staleRetryDelaysInMs?: readonly number[];
   /**
-   * Clock skew tolerated between ARM's event time and our clock. Default 1 s. Keys first seen within this
-   * window before the event count as post-regeneration; larger values risk missing a stale read right after a
-   * resync, smaller ones risk a needless redelivery of a duplicate event.
+   * Clock skew tolerated between ARM's event time and our clock. Default 0: keys first seen at or after the
+   * event time are current. A tolerance would hide a stale read right after a resync (Secrets left stale until
+   * the next timer run); without one, a clock running behind ARM's can only make a duplicate event look stale,
+   * which costs a few reads and a redelivery, never a wrong Secret.
    */
   readonly clockSkewInMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -81,7 +82,7 @@ function tracked(provider: KeyProvider, o: TrackOptions): KeyProvider {
 async function isStale(o: TrackOptions, key: string, fingerprint: string, since: Date): Promise<boolean> {
   const known = await o.store.get(key);
   if (!known || known.fingerprint !== fingerprint) return false;
-  return known.observedAt.getTime() < since.getTime() - (o.clockSkewInMs ?? 1000);
+  return known.observedAt.getTime() < since.getTime() - (o.clockSkewInMs ?? 0);
 }
 
 /**

@@ -252,4 +252,16 @@ describe('local.settings.sample.json', () => {
     expect(values).not.toHaveProperty('KEYSYNC_TABLES_ENDPOINT');
     expect(() => loadConfig(values)).not.toThrow();
   });
+
+  it('sets no KEYSYNC_ setting that nothing reads', () => {
+    const readers = [
+      readFileSync(join(repoRoot, 'shared/config.ts'), 'utf8'),
+      readFileSync(join(repoRoot, 'infra/config/names.json'), 'utf8'),
+      ...readdirSync(join(repoRoot, 'functions'))
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => readFileSync(join(repoRoot, 'functions', f), 'utf8')),
+    ].join('\n');
+    const unread = Object.keys(values).filter((k) => k.startsWith('KEYSYNC_') && !readers.includes(k));
+    expect(unread).toEqual([]);
+  });
 });

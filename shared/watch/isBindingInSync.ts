@@ -1,0 +1,45 @@
+import type { KeyBinding } from '../bindings/KeyBinding.ts';
+import type { ClusterClient } from '../kube/ClusterClient.ts';
+import { hashSecretData } from '../reconcile/hashSecretData.ts';
+import { ownership, secretOwner } from '../reconcile/ownership.ts';
+
+interface RecordedStatus {
+  observedGeneration?: unknown;
+  secrets?: Array<{ name?: unknown; dataHash?: unknown }>;
+}
+
+/**
+ * Whether a binding is exactly as its last successful sync left it, decided from the cluster alone (no ARM
+ * call): its status is Ready for the current generation, and every Secret it maps exists, is owned by it,
+ * and holds data whose hash equals both the hash recorded in the binding's status and the Secret's own
+ * data-hash annotation. A hand-edited, deleted or re-labelled Secret, a changed mapping or a failed last sync
+ * all make it false. Key rotation is not this check's business (Event Grid and the resync handle it).
+ * @param client - the binding's cluster
+ * @param binding - the validated binding
+ * @param raw - the same binding as read (for its recorded status)
+ * @returns true when nothing needs to be written
+ */
+export async function isBindingInSync(
+  client: ClusterClient,
+  binding: KeyBinding,
+  raw: unknown,
+): Promise<boolean> {
+  const status = (raw as { status?: RecordedStatus } | null)?.status;
+  if (status?.observedGeneration !== binding.generation || binding.ready?.status !== 'True') return false;
+  const recorded = new Map<string, string>();
+  for (const s of status.secrets ?? []) {
+    if (typeof s.name === 'string' && typeof s.dataHash === 'string') recorded.set(s.name, s.dataHash);
+  }
+  const wanted = new Set(Object.values(binding.secrets).map((d) => d.name));
+  if (recorded.size !== wanted.size || [...wanted].some((n) => !recorded.has(n))) return false;
+  for (const name of wanted) {
+    const secret = await client.getSecret(binding.namespace, name);
+    if (!secret) return false;
+    const owner = secretOwner(secret);
+    if (owner.kind !== 'binding' || owner.uid !== binding.uid) return false;
+    const hash = hashSecretData(secret.data);
+    if (hash !== recorded.get(name) || secret.annotations[ownership.dataHashAnnotation] !== hash)
+      return false;
+  }
+  return true;
+}
