@@ -10,6 +10,7 @@ import type { EventGridEndpoint } from '../../scripts/localstack/eventGridEndpoi
 import { startEventGridEndpoint } from '../../scripts/localstack/eventGridEndpoint.ts';
 import { runResync } from '../../shared/resync/runResync.ts';
 import type { EngineHarness } from '../support/engineHarness.ts';
+import { readReferenceEvents } from '../support/referenceEvents.ts';
 import { startEngineHarness, storageId, subscriptionId } from '../support/engineHarness.ts';
 
 let h: EngineHarness;
@@ -182,6 +183,33 @@ describe('onArmEvent on real parts', () => {
       await h.services.clusters.remove('cluster-gone');
       await h.services.index.remove({ cluster: 'cluster-gone', namespace: ns, name: 'app' });
     }
+  });
+
+  it('drops every malformed delivery with a clear log line, makes no ARM call and writes nothing', async () => {
+    const cases = readReferenceEvents('malformed.json') as Array<{
+      case: string;
+      body?: unknown;
+      raw?: string;
+    }>;
+    h.sim.resetCalls();
+    const rv = await resourceVersion('cluster-a', 'app-storage');
+    const before = handlerLogs.length;
+    for (const c of cases) {
+      const res = await fetch(endpoint.url, {
+        method: 'POST',
+        body: c.raw ?? JSON.stringify(c.body),
+        headers: { 'content-type': 'application/json' },
+      });
+      // Not JSON is refused by the host (400, not retried); valid JSON with a bad event is accepted and dropped.
+      expect(res.status).toBe(c.raw !== undefined ? 400 : 200);
+    }
+    const dropped = handlerLogs.slice(before).filter((l) => l.includes('poison event dropped'));
+    expect(dropped.length).toBe(
+      cases.filter((c) => c.raw === undefined && !c.case.startsWith('not an array')).length,
+    );
+    expect(dropped.every((l) => l.includes('Event Grid event'))).toBe(true);
+    expect(h.sim.calls().filter((c) => /listkeys/i.test(c.operation ?? ''))).toEqual([]);
+    expect(await resourceVersion('cluster-a', 'app-storage')).toBe(rv);
   });
 
   it('logs no key value', () => {

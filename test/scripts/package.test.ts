@@ -183,7 +183,7 @@ describe('npm run package', () => {
     const bundleUrl = pathToFileURL(join(extracted, packageJson.main ?? '')).href;
     const r = runNode(['--input-type=module', '-e', `await import(${JSON.stringify(bundleUrl)})`], extracted);
     expect(r.output).not.toMatch(/Error|Cannot find/);
-    expect(r.status).toBe(0);
+    expect({ status: r.status, output: r.output }).toMatchObject({ status: 0 });
     for (const name of expectedFunctions)
       expect(r.output).toContain(`Skipping call to register function "${name}"`);
   });
@@ -197,7 +197,7 @@ describe('npm run package', () => {
       ['--require', join(work, 'fakeCore.cjs'), join(work, 'smoke.mjs'), bundleUrl, clustersFunction],
       extracted,
     );
-    expect(r.status).toBe(0);
+    expect({ status: r.status, output: r.output }).toMatchObject({ status: 0 });
     const result = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as {
       registrations: { name: string; triggers: string[] }[];
       clustersGet?: { status?: number; jsonBody?: unknown };
