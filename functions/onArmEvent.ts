@@ -24,7 +24,7 @@ export function createArmEventHandler(services: ServicesProvider = getServices) 
       change = await classifyArmEvent(event);
     } catch (err) {
       logger.warn(
-        { eventId: String((event as { id?: unknown }).id ?? '').slice(0, 64), ...errorFields(err) },
+        { eventId: eventIdOf(event), ...errorFields(err) },
         'poison event dropped',
       );
       return;
@@ -56,6 +56,12 @@ export function createArmEventHandler(services: ServicesProvider = getServices) 
       );
     }
   };
+}
+
+/** The event's ID for log lines, whatever the event looks like. */
+function eventIdOf(event: unknown): string {
+  const id = (event as { id?: unknown } | null)?.id;
+  return typeof id === 'string' ? id.slice(0, 64) : '(no id)';
 }
 
 app.eventGrid(names.functions.onArmEvent, { handler: createArmEventHandler() });

@@ -100,6 +100,8 @@ export class MetadataWatch extends Watch {
       res.on('error', (err) => finish(controller.signal.aborted ? null : err));
       res.on('close', () => finish(null));
       const lines = createInterface({ input: res, crlfDelay: Infinity });
+      // readline re-emits the response's errors: without a listener a reset connection would crash the process.
+      lines.on('error', (err) => finish(controller.signal.aborted ? null : err));
       lines.on('line', (line) => {
         const event = parseEvent(line);
         if (!event) return;

@@ -34,7 +34,8 @@ interface Entry {
 
 /**
  * Holds the latest message per object until it is published. A burst of events on one object becomes one
- * message (sent `coalesceMs` after the first event, with the newest state). A failed publish keeps every
+ * message (sent `coalesceMs` after the first event, with the newest state; `added` then `modified` stays
+ * `added`). A failed publish keeps every
  * message; newer events replace them in place, so while the queue is unreachable memory is bounded by the
  * number of objects and nothing but superseded states is lost. Retries back off exponentially (with jitter)
  * up to `retryMaxMs`, and reset after a success. One publish runs at a time.
@@ -91,7 +92,12 @@ export class PublishBuffer {
   put(key: string, message: WatchMessage): void {
     const existing = this.#entries.get(key);
     if (existing) this.counters.coalesced += 1;
-    this.#entries.set(key, { message, dueAt: existing?.dueAt ?? this.#now() + this.#coalesceMs });
+    // Added then modified within one burst is still news of an added object.
+    const merged =
+      existing?.message.eventType === 'added' && message.eventType === 'modified'
+        ? { ...message, eventType: existing.message.eventType }
+        : message;
+    this.#entries.set(key, { message: merged, dueAt: existing?.dueAt ?? this.#now() + this.#coalesceMs });
     this.#schedule();
   }
 

@@ -67,7 +67,9 @@ export function parseRequestCounts(metrics: string): RequestCounts {
  * Requests made between two readings, summed over several clusters.
  * @param pairs - per cluster, the counts before and after
  */
-export function requestsBetween(pairs: ReadonlyArray<readonly [RequestCounts, RequestCounts]>): RequestCounts {
+export function requestsBetween(
+  pairs: ReadonlyArray<readonly [RequestCounts, RequestCounts]>,
+): RequestCounts {
   const out = new Map<string, number>();
   for (const [before, after] of pairs) {
     for (const [key, value] of after) {
@@ -82,7 +84,9 @@ export function requestsBetween(pairs: ReadonlyArray<readonly [RequestCounts, Re
  * Snapshots every cluster's counters; the returned function reads them again and gives the difference.
  * @param clusters - the clusters
  */
-export async function countRequests(clusters: readonly BenchCluster[]): Promise<() => Promise<RequestCounts>> {
+export async function countRequests(
+  clusters: readonly BenchCluster[],
+): Promise<() => Promise<RequestCounts>> {
   const before = await Promise.all(clusters.map((c) => readRequestCounts(c)));
   return async () => {
     const after = await Promise.all(clusters.map((c) => readRequestCounts(c)));

@@ -132,7 +132,13 @@ async function prepareCluster(d: ClusterDescription): Promise<BenchCluster> {
   if (!d.server || !d.caData || !adminToken || !token)
     throw new Error(`cluster ${d.name}: server, CA, ${adminUser} and ${serviceUser} tokens are needed`);
   const render = (userName: string, t: string) =>
-    renderKubeconfig({ clusterName: d.name, server: d.server ?? '', caData: d.caData ?? '', userName, token: t });
+    renderKubeconfig({
+      clusterName: d.name,
+      server: d.server ?? '',
+      caData: d.caData ?? '',
+      userName,
+      token: t,
+    });
   const admin = new KubeConfig();
   admin.loadFromString(render(adminUser, adminToken));
   await applyManifests(admin, join(repoRoot, 'infra/k8s/keybinding-crd.yaml'));

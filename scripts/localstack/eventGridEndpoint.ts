@@ -44,7 +44,8 @@ export async function startEventGridEndpoint(
         }
         let ok = true;
         for (const event of Array.isArray(events) ? events : [events]) {
-          const eventId = String((event as { id?: unknown }).id ?? '');
+          const id = (event as { id?: unknown } | null)?.id;
+          const eventId = typeof id === 'string' ? id : '';
           const context = new InvocationContext({
             functionName:
               new URL(req.url ?? '/', 'http://x').searchParams.get('functionName') ?? 'onArmEvent',

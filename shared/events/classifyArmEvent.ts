@@ -1,4 +1,4 @@
-import { EventGridDeserializer } from '@azure/eventgrid';
+import type { EventGridEvent } from '@azure/eventgrid';
 
 import eventOperations from '../../infra/config/eventOperations.json' with { type: 'json' };
 import { parseResourceId } from '../arm/parseResourceId.ts';
@@ -24,7 +24,12 @@ const kinds: ReadonlyArray<{ kind: ArmChangeKind; eventType: string; operations:
   },
 ];
 const maxIdLength = 2048;
-const deserializer = new EventGridDeserializer();
+/** Loaded on first use: keeps @azure/eventgrid (and its HTTP pipeline) off the function app's start-up path. */
+let deserializer:
+  | Promise<{ deserializeEventGridEvents(e: Record<string, unknown>): Promise<EventGridEvent<unknown>[]> }>
+  | undefined;
+const getDeserializer = () =>
+  (deserializer ??= import('@azure/eventgrid').then((m) => new m.EventGridDeserializer()));
 
 /**
  * Validates one Event Grid event (Event Grid schema, as the Functions trigger hands it over) and says what it
@@ -50,7 +55,7 @@ export async function classifyArmEvent(raw: unknown): Promise<ArmChange | Ignore
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw poison('not an event object');
   let event;
   try {
-    [event] = await deserializer.deserializeEventGridEvents(raw as Record<string, unknown>);
+    [event] = await (await getDeserializer()).deserializeEventGridEvents(raw as Record<string, unknown>);
   } catch (err) {
     throw poison(err instanceof Error ? err.message : 'not an Event Grid event');
   }

@@ -48,7 +48,10 @@ const partitionKey = 'keys';
 export function createTableKeyFingerprintStore(table: TableClient): KeyFingerprintStore {
   let ready: Promise<void> | undefined;
   const ensureTable = () =>
-    (ready ??= table.createTable().catch((e: unknown) => ((ready = undefined), Promise.reject(e))));
+    (ready ??= table.createTable().catch((err: unknown) => {
+      ready = undefined;
+      throw storageError('create the binding index table', err);
+    }));
   const row = (k: string) => encodeURIComponent(k);
   const get = async (k: string): Promise<KeyFingerprint | undefined> => {
     await ensureTable();

@@ -1,4 +1,4 @@
-import type { KubeConfig, V1Secret } from '@kubernetes/client-node';
+import type { KubeConfig, RequestContext, V1Secret } from '@kubernetes/client-node';
 import {
   CoreV1Api,
   CustomObjectsApi,
@@ -41,11 +41,17 @@ export function createKubeClusterClient(
   const custom = kc.makeApiClient(CustomObjectsApi);
   const timeoutInMs = options.requestTimeoutInMs ?? 10_000;
   const component = options.component ?? 'aks-keysync';
+  // @kubernetes/client-node 2.0 builds a new undici Agent, so a new TCP + TLS connection, for every request.
+  // The first request's agent (same cluster, same TLS settings) is kept: this client's requests then share
+  // keep-alive connections, which costs each request one handshake less.
+  let dispatcher: ReturnType<RequestContext['getDispatcher']>;
   const timeout = {
     middleware: [
       {
-        pre: (ctx: { setSignal(s: AbortSignal): void }) => {
+        pre: (ctx: RequestContext) => {
           ctx.setSignal(AbortSignal.timeout(timeoutInMs));
+          dispatcher ??= ctx.getDispatcher();
+          if (dispatcher) ctx.setDispatcher(dispatcher);
           return new Observable(Promise.resolve(ctx));
         },
         post: <T>(res: T) => new Observable(Promise.resolve(res)),

@@ -1,3 +1,6 @@
+import pLimit from 'p-limit';
+import type { LimitFunction } from 'p-limit';
+
 import type { KeyBinding } from '../bindings/KeyBinding.ts';
 import { bindingLabel } from '../bindings/KeyBinding.ts';
 import type { KeySyncError } from '../errors.ts';
@@ -20,12 +23,19 @@ export interface ApplyToClusterOptions {
   readonly dryRun: boolean;
   readonly logger: Logger;
   readonly now: () => Date;
+  /** Requests in flight towards the cluster (Secret reads, then writes, then status). Default 16. */
+  readonly concurrency?: number;
 }
+
+/** Default of {@link ApplyToClusterOptions.concurrency}. */
+export const defaultApplyConcurrency = 16;
 
 /**
  * Reconciles one cluster: reads the Secrets its bindings target, computes the desired Secrets (collector),
- * applies them (writer), and writes each binding's status and Events. Never throws for a single binding's
- * failure; it is in that binding's report.
+ * applies them (writer), and writes each binding's status and Events. Bindings are applied concurrently
+ * (bounded): the collector has already given every target Secret to at most one binding. All Secrets are
+ * written before any status, since the Secrets are what workloads wait for. Never throws for a single
+ * binding's failure; it is in that binding's report.
  * @param cluster - the cluster and its bindings
  * @param inputs - per binding, the values of its resource or the error that stops it
  * @param options - dry run, logging, clock
@@ -37,18 +47,24 @@ export async function applyToCluster(
   options: ApplyToClusterOptions,
 ): Promise<BindingReport[]> {
   const { client } = cluster;
-  const existing = await readTargets(cluster, inputs);
+  const limit = pLimit(Math.max(1, options.concurrency ?? defaultApplyConcurrency));
+  const existing = await readTargets(cluster, inputs, limit);
   const owners = new Map<string, SecretOwner>();
   for (const [key, s] of existing) if (s) owners.set(key, secretOwner(s));
   const plans = collectDesiredSecrets(inputs, owners);
-  const reports: BindingReport[] = [];
-  for (const plan of plans) {
-    const report = plan.error
-      ? errorReport(plan.binding, plan.error)
-      : await applyPlan(cluster, plan, existing, options);
-    reports.push(report);
-    if (!options.dryRun) await recordOutcome(cluster, plan, report, options);
+  const applied = await Promise.all(
+    plans.map((plan) =>
+      plan.error
+        ? Promise.resolve({ plan, report: errorReport(plan.binding, plan.error) })
+        : limit(async () => ({ plan, report: await applyPlan(cluster, plan, existing, options) })),
+    ),
+  );
+  if (!options.dryRun) {
+    await Promise.all(
+      applied.map(({ plan, report }) => limit(() => recordOutcome(cluster, plan, report, options))),
+    );
   }
+  const reports = applied.map((a) => a.report);
   options.logger.info(
     { cluster: client.cluster, bindings: reports.length, dryRun: options.dryRun },
     'cluster reconciled',
@@ -85,6 +101,7 @@ async function applyPlan(
 async function readTargets(
   cluster: LoadedCluster,
   inputs: readonly BindingInput[],
+  limit: LimitFunction,
 ): Promise<Map<string, SecretObject | undefined>> {
   const out = new Map<string, SecretObject | undefined>();
   const wanted = new Set<string>();
@@ -93,17 +110,19 @@ async function readTargets(
     for (const s of binding.previouslyOwnedSecrets) wanted.add(`${binding.namespace}/${s}`);
   }
   await Promise.all(
-    [...wanted].map(async (nsName) => {
-      const [namespace = '', name = ''] = nsName.split('/');
-      try {
-        out.set(
-          secretKey(cluster.client.cluster, namespace, name),
-          await cluster.client.getSecret(namespace, name),
-        );
-      } catch {
-        // Left out: the writer reads it again and reports the failure against the binding.
-      }
-    }),
+    [...wanted].map((nsName) =>
+      limit(async () => {
+        const [namespace = '', name = ''] = nsName.split('/');
+        try {
+          out.set(
+            secretKey(cluster.client.cluster, namespace, name),
+            await cluster.client.getSecret(namespace, name),
+          );
+        } catch {
+          // Left out: the writer reads it again and reports the failure against the binding.
+        }
+      }),
+    ),
   );
   return out;
 }

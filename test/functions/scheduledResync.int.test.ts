@@ -40,7 +40,11 @@ describe('scheduledResync', () => {
     h.sim.resetCalls();
     const logs: string[] = [];
     await createScheduledResyncHandler(() => Promise.resolve(h.services), 0)(
-      { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } },
+      {
+        isPastDue: false,
+        schedule: { adjustForDST: false },
+        scheduleStatus: { last: '', next: '', lastUpdated: '' },
+      },
       new InvocationContext({
         functionName: 'scheduledResync',
         logHandler: (_l, ...a) => logs.push(a.join(' ')),

@@ -162,9 +162,12 @@ describe('npm run package', () => {
     expect(existsSync(join(outDir, 'functions', 'index.js'))).toBe(true);
   });
 
-  it('zips exactly host.json, package.json, the bundle and its map', () => {
+  it('zips exactly host.json, package.json, the bundle, its lazily loaded chunks and their maps', () => {
     const entries = Object.keys(zip).sort();
-    expect(entries).toEqual(EXPECTED_FILES);
+    const chunks = entries.filter((e) => e.startsWith('dist/functions/chunks/'));
+    expect(chunks.every((c) => /^dist\/functions\/chunks\/[\w-]+\.js(\.map)?$/.test(c))).toBe(true);
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(entries.filter((e) => !chunks.includes(e))).toEqual(EXPECTED_FILES);
     expect(
       entries.filter((e) => /^(test|node_modules|functions|shared)\/|local\.settings|\.ts$/.test(e)),
     ).toEqual([]);
