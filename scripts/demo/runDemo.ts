@@ -25,6 +25,8 @@ export interface DemoResult {
   readonly logLines: string[];
   /** Every key value the simulator ever issued (never printed). */
   readonly keyValues: string[];
+  /** Distinct ARM operations the service called (from the simulator's call log), e.g. for the role check. */
+  readonly armOperations: string[];
 }
 
 /**
@@ -35,8 +37,9 @@ export interface DemoResult {
  * @param print - where the human-readable output goes
  */
 export async function runDemo(env: DemoEnvironment, print: (line: string) => void): Promise<DemoResult> {
+  const servicePrincipal = 'aks-keysync';
   const sim = await ArmSimulator.start({
-    tokens: { [env.serviceToken]: 'aks-keysync' },
+    tokens: { [env.serviceToken]: servicePrincipal },
     lroDurationInMs: 300,
   });
   const logLines: string[] = [];
@@ -164,7 +167,12 @@ export async function runDemo(env: DemoEnvironment, print: (line: string) => voi
         ? `Key-material check: none of the ${keyValues.length} key values issued appears in the ${logLines.length} log lines or ${reports.length} reports.`
         : `KEY MATERIAL LEAKED: ${leaks} key values appear in logs or reports.`,
     );
-    return { reports, logLines, keyValues };
+    const armOperations = [
+      ...new Set(
+        sim.calls().flatMap((c) => (c.principal === servicePrincipal && c.operation ? [c.operation] : [])),
+      ),
+    ].sort();
+    return { reports, logLines, keyValues, armOperations };
   } finally {
     await sim.stop();
   }

@@ -147,7 +147,8 @@ export async function eventually<T>(
   for (;;) {
     const value = await read();
     if (check(value)) return { value, ms: Date.now() - t0 };
-    if (Date.now() - t0 > timeoutInMs) throw new Error(`timed out after ${timeoutInMs} ms waiting for ${what}`);
+    if (Date.now() - t0 > timeoutInMs)
+      throw new Error(`timed out after ${timeoutInMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 
+import roleActions from '../../../infra/config/roleActions.json' with { type: 'json' };
 import type { DemoEnvironment } from '../../../scripts/demo/DemoCluster.ts';
 import { runDemo } from '../../../scripts/demo/runDemo.ts';
 import { renderKubeconfig } from '../../../scripts/localstack/renderKubeconfig.ts';
@@ -72,5 +73,15 @@ describe('demo run', () => {
       expect(hits).toEqual([]);
     }
     expect(printed.join('\n')).toContain('Key-material check: none of the');
+
+    // Least privilege in Azure: every ARM operation the service called is granted by the roles in
+    // infra/config/roleActions.json (the file Bicep loads), and the custom role grants nothing it did not call.
+    const lower = (xs: readonly string[]) => xs.map((x) => x.toLowerCase()).sort();
+    const used = lower(result.armOperations);
+    const custom = lower(roleActions.keyReader.actions);
+    const granted = [...custom, ...lower(roleActions.clusterUser.actions)];
+    expect(used.filter((op) => !granted.includes(op))).toEqual([]);
+    expect(custom.filter((action) => !used.includes(action))).toEqual([]);
+    expect(used).toContain('microsoft.containerservice/managedclusters/listclusterusercredential/action');
   });
 });
