@@ -5,6 +5,7 @@ import { app } from './azureFunctions.ts';
 
 import './clusters.ts';
 import './onArmEvent.ts';
+import './onClusterWatchEvent.ts';
 import './resync.ts';
 import './scheduledResync.ts';
 
