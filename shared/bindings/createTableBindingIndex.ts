@@ -1,7 +1,7 @@
 import type { TableClient } from '@azure/data-tables';
 import pLimit from 'p-limit';
 
-import { storageError } from '../clusters/createTableClusterStore.ts';
+import { createTableOnce, isNotFound, storageError } from '../tables/tableHelpers.ts';
 import type { BindingIndex, IndexEntry } from './BindingIndex.ts';
 import { compareEntries } from './BindingIndex.ts';
 import type { BindingRef } from './KeyBinding.ts';
@@ -30,12 +30,7 @@ interface ReverseEntity {
  * @param concurrency - parallel writes when a cluster's entries are replaced
  */
 export function createTableBindingIndex(table: TableClient, concurrency = 16): BindingIndex {
-  let ready: Promise<void> | undefined;
-  const ensureTable = () =>
-    (ready ??= table.createTable().catch((err: unknown) => {
-      ready = undefined;
-      throw storageError('create the binding index table', err);
-    }));
+  const ensureTable = createTableOnce(table, 'binding index');
   const run = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
     await ensureTable();
     try {
@@ -69,7 +64,7 @@ export function createTableBindingIndex(table: TableClient, concurrency = 16): B
     try {
       return await table.getEntity<ReverseEntity>(`c:${ref.cluster}`, `${ref.namespace}|${ref.name}`);
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      if (isNotFound(err)) return undefined;
       throw err;
     }
   };
@@ -133,6 +128,6 @@ async function deleteIfExists(table: TableClient, partitionKey: string, rowKey: 
   try {
     await table.deleteEntity(partitionKey, rowKey);
   } catch (err) {
-    if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+    if (!isNotFound(err)) throw err;
   }
 }

@@ -1,6 +1,6 @@
 import type { TableClient } from '@azure/data-tables';
 
-import { ErrorCode, KeySyncError } from '../errors.ts';
+import { createTableOnce, isNotFound, storageError } from '../tables/tableHelpers.ts';
 import type { ClusterRegistration } from './ClusterRegistration.ts';
 import { parseClusterRegistration } from './ClusterRegistration.ts';
 import type { ClusterStore } from './ClusterStore.ts';
@@ -21,12 +21,7 @@ interface ClusterEntity {
  * @param table - a client for the cluster table
  */
 export function createTableClusterStore(table: TableClient): ClusterStore {
-  let ready: Promise<void> | undefined;
-  const ensureTable = () =>
-    (ready ??= table.createTable().catch((err: unknown) => {
-      ready = undefined;
-      throw storageError('create the cluster table', err);
-    }));
+  const ensureTable = createTableOnce(table, 'cluster');
 
   return {
     async list() {
@@ -46,7 +41,7 @@ export function createTableClusterStore(table: TableClient): ClusterStore {
       try {
         return fromEntity(await table.getEntity<ClusterEntity>(partitionKey, name));
       } catch (err) {
-        if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+        if (isNotFound(err)) return undefined;
         throw storageError(`read cluster ${name}`, err);
       }
     },
@@ -71,7 +66,7 @@ export function createTableClusterStore(table: TableClient): ClusterStore {
         await table.deleteEntity(partitionKey, name);
         return true;
       } catch (err) {
-        if ((err as { statusCode?: number }).statusCode === 404) return false;
+        if (isNotFound(err)) return false;
         throw storageError(`remove cluster ${name}`, err);
       }
     },
@@ -85,17 +80,4 @@ function fromEntity(e: ClusterEntity): ClusterRegistration {
     ...(e.aksResourceId ? { aksResourceId: e.aksResourceId } : {}),
     ...(e.kubeconfig ? { kubeconfig: e.kubeconfig } : {}),
   });
-}
-
-/** Table storage failures are retryable (the index and registry are rebuilt or re-read next time). */
-export function storageError(action: string, err: unknown): KeySyncError {
-  const status = (err as { statusCode?: number }).statusCode;
-  return new KeySyncError(
-    ErrorCode.Internal,
-    `Table storage: could not ${action}${status ? ` (HTTP ${status})` : ''}`,
-    {
-      retryable: true,
-      cause: err,
-    },
-  );
 }

@@ -1,6 +1,6 @@
 import type { TableClient } from '@azure/data-tables';
 
-import { storageError } from '../clusters/createTableClusterStore.ts';
+import { createTableOnce, isNotFound, storageError } from '../tables/tableHelpers.ts';
 
 /** What is remembered about a resource's keys: a hash of all of them, and when that hash was first seen. */
 export interface KeyFingerprint {
@@ -46,12 +46,7 @@ const partitionKey = 'keys';
  * @param table - the index table client (created by the index on first use; created here too if needed)
  */
 export function createTableKeyFingerprintStore(table: TableClient): KeyFingerprintStore {
-  let ready: Promise<void> | undefined;
-  const ensureTable = () =>
-    (ready ??= table.createTable().catch((err: unknown) => {
-      ready = undefined;
-      throw storageError('create the binding index table', err);
-    }));
+  const ensureTable = createTableOnce(table, 'binding index');
   const row = (k: string) => encodeURIComponent(k);
   const get = async (k: string): Promise<KeyFingerprint | undefined> => {
     await ensureTable();
@@ -59,7 +54,7 @@ export function createTableKeyFingerprintStore(table: TableClient): KeyFingerpri
       const e = await table.getEntity<FingerprintEntity>(partitionKey, row(k));
       return { fingerprint: e.fingerprint, observedAt: new Date(e.observedAt) };
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      if (isNotFound(err)) return undefined;
       throw storageError(`read the key fingerprint of ${k}`, err);
     }
   };
