@@ -73,9 +73,15 @@ async function environment(
     kc.loadFromString(cp.kubeconfigYaml(ADMIN_USER));
     return kc;
   };
+  const watcherKc = (cp: typeof a) => {
+    const kc = new KubeConfig();
+    kc.loadFromString(cp.kubeconfigYaml('keysync-watcher'));
+    return kc;
+  };
   clusters.push({
     name: a.name,
     admin: adminKc(a),
+    watcher: watcherKc(a),
     registration: { kind: 'aks', server: a.server, caPem: a.caPem },
     adminKubeconfigPath: await a.writeKubeconfig(ADMIN_USER),
   });

@@ -148,8 +148,12 @@ export class ClusterWatcher {
     const deadline = this.#now() + timeoutInMs;
     while (!this.#states.every((s) => s.synced)) {
       if (this.#now() > deadline) {
-        const why = this.#states.map((s) => `${s.resource.kind}: ${s.lastError ?? (s.synced ? 'synced' : 'not listed')}`);
-        throw new Error(`watcher for ${this.#options.cluster} not synced after ${timeoutInMs} ms (${why.join('; ')})`);
+        const why = this.#states.map(
+          (s) => `${s.resource.kind}: ${s.lastError ?? (s.synced ? 'synced' : 'not listed')}`,
+        );
+        throw new Error(
+          `watcher for ${this.#options.cluster} not synced after ${timeoutInMs} ms (${why.join('; ')})`,
+        );
       }
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -187,8 +191,12 @@ export class ClusterWatcher {
       cluster: this.#options.cluster,
       informers,
       pending: this.#buffer.pending,
-      ...(this.#buffer.failingSince !== undefined ? { publishFailingSince: iso(this.#buffer.failingSince) } : {}),
-      ...(this.#buffer.lastPublishedAt !== undefined ? { lastPublishedAt: iso(this.#buffer.lastPublishedAt) } : {}),
+      ...(this.#buffer.failingSince !== undefined
+        ? { publishFailingSince: iso(this.#buffer.failingSince) }
+        : {}),
+      ...(this.#buffer.lastPublishedAt !== undefined
+        ? { lastPublishedAt: iso(this.#buffer.lastPublishedAt) }
+        : {}),
     };
   }
 
@@ -272,7 +280,12 @@ export class ClusterWatcher {
     state.lastError = err instanceof Error ? err.message.slice(0, 300) : 'unknown error';
     state.backoffMs = Math.min(maxMs, state.backoffMs ? state.backoffMs * 2 : initialMs);
     this.#logger.warn(
-      { cluster: this.#options.cluster, kind: state.resource.kind, retryInMs: state.backoffMs, ...errorFields(err) },
+      {
+        cluster: this.#options.cluster,
+        kind: state.resource.kind,
+        retryInMs: state.backoffMs,
+        ...errorFields(err),
+      },
       'watch failed; restarting the informer',
     );
     clearTimeout(state.restartTimer);
@@ -308,7 +321,10 @@ export class ClusterWatcher {
     });
     if (!parsed.success) {
       this.#counters.invalidObjects += 1;
-      this.#logger.warn({ cluster: this.#options.cluster, kind, key }, 'object cannot be described by a watch message');
+      this.#logger.warn(
+        { cluster: this.#options.cluster, kind, key },
+        'object cannot be described by a watch message',
+      );
       return;
     }
     this.#buffer.put(key, parsed.data);

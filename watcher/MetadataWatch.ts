@@ -72,11 +72,14 @@ export class MetadataWatch extends Watch {
     };
     const idle = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => {
-        const err = new Error(`watch ${path}: no data for ${timeoutSeconds + 30} s`);
-        err.name = 'TimeoutError';
-        finish(err);
-      }, (timeoutSeconds + 30) * 1000);
+      timer = setTimeout(
+        () => {
+          const err = new Error(`watch ${path}: no data for ${timeoutSeconds + 30} s`);
+          err.name = 'TimeoutError';
+          finish(err);
+        },
+        (timeoutSeconds + 30) * 1000,
+      );
       timer.unref();
     };
     controller.signal.addEventListener('abort', () => finish(null), { once: true });
@@ -89,7 +92,11 @@ export class MetadataWatch extends Watch {
     try {
       idle();
       const query = { ...queryParams, watch: true, allowWatchBookmarks: true, timeoutSeconds };
-      const res = await openKubeGet(this.#kc, path, query, metadataAccept.watch, controller.signal);
+      const res = await openKubeGet(this.#kc, path, {
+        query,
+        accept: metadataAccept.watch,
+        signal: controller.signal,
+      });
       if (res.statusCode !== 200) {
         finish(await kubeHttpError(`watch ${path}`, res));
         return controller;
@@ -105,7 +112,8 @@ export class MetadataWatch extends Watch {
       lines.on('line', (line) => {
         const event = parseEvent(line);
         if (!event) return;
-        callback(event.type, event.type === 'ERROR' ? event.object : project(event.object), event);
+        const object = event.type === 'ERROR' ? event.object : project(event.object);
+        callback(event.type, object, { type: event.type, object });
       });
     } catch (err) {
       finish(controller.signal.aborted ? null : err);

@@ -171,7 +171,10 @@ export class PublishBuffer {
     } catch (err) {
       this.counters.publishFailures += 1;
       this.#failingSince ??= this.#now();
-      this.#backoffMs = Math.min(this.#retryMaxMs, this.#backoffMs ? this.#backoffMs * 2 : this.#retryInitialMs);
+      this.#backoffMs = Math.min(
+        this.#retryMaxMs,
+        this.#backoffMs ? this.#backoffMs * 2 : this.#retryInitialMs,
+      );
       this.#retryAt = this.#now() + Math.round(this.#backoffMs * (0.8 + Math.random() * 0.4));
       this.#logger.warn(
         { pending: this.#entries.size, retryInMs: this.#retryAt - this.#now(), ...errorFields(err) },

@@ -22,7 +22,11 @@ export interface HealthServer {
  * @param port - TCP port (0 = any free one)
  * @param host - bind address; all interfaces by default (the kubelet probes the pod IP)
  */
-export async function startHealthServer(source: HealthSource, port: number, host?: string): Promise<HealthServer> {
+export async function startHealthServer(
+  source: HealthSource,
+  port: number,
+  host?: string,
+): Promise<HealthServer> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET') {
@@ -62,26 +66,41 @@ export async function startHealthServer(source: HealthSource, port: number, host
 export function renderMetrics(c: WatcherCounters, h: WatcherHealth): string {
   const cluster = `cluster="${h.cluster}"`;
   const lines: string[] = [];
-  const metric = (name: string, type: 'counter' | 'gauge', help: string, samples: Array<[string, number]>) => {
+  const metric = (
+    name: string,
+    type: 'counter' | 'gauge',
+    help: string,
+    samples: Array<[string, number]>,
+  ) => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const [labels, value] of samples) lines.push(`${name}{${[cluster, labels].filter(Boolean).join(',')}} ${value}`);
+    for (const [labels, value] of samples)
+      lines.push(`${name}{${[cluster, labels].filter(Boolean).join(',')}} ${value}`);
   };
   metric('keysync_watcher_events_total', 'counter', 'Informer events received.', [
     ['kind="KeyBinding"', c.events.KeyBinding],
     ['kind="Secret"', c.events.Secret],
   ]);
-  metric('keysync_watcher_ignored_status_updates_total', 'counter', 'KeyBinding updates without a spec change.', [
-    ['', c.ignoredStatusOnly],
-  ]);
+  metric(
+    'keysync_watcher_ignored_status_updates_total',
+    'counter',
+    'KeyBinding updates without a spec change.',
+    [['', c.ignoredStatusOnly]],
+  );
   metric('keysync_watcher_coalesced_events_total', 'counter', 'Events folded into a waiting message.', [
     ['', c.coalesced],
   ]);
   metric('keysync_watcher_messages_published_total', 'counter', 'Messages accepted by the queue.', [
     ['', c.published],
   ]);
-  metric('keysync_watcher_publish_failures_total', 'counter', 'Failed publish attempts.', [['', c.publishFailures]]);
-  metric('keysync_watcher_lists_total', 'counter', 'Successful lists (first sync and relists).', [['', c.lists]]);
-  metric('keysync_watcher_watch_connects_total', 'counter', 'Watch requests accepted.', [['', c.watchConnects]]);
+  metric('keysync_watcher_publish_failures_total', 'counter', 'Failed publish attempts.', [
+    ['', c.publishFailures],
+  ]);
+  metric('keysync_watcher_lists_total', 'counter', 'Successful lists (first sync and relists).', [
+    ['', c.lists],
+  ]);
+  metric('keysync_watcher_watch_connects_total', 'counter', 'Watch requests accepted.', [
+    ['', c.watchConnects],
+  ]);
   metric('keysync_watcher_watch_errors_total', 'counter', 'Informer failures (restarted with backoff).', [
     ['', c.watchErrors],
   ]);

@@ -22,6 +22,16 @@ export class KubeHttpError extends Error {
   }
 }
 
+/** What {@link openKubeGet} asks for. */
+export interface KubeGetRequest {
+  /** Query parameters (undefined ones are left out). */
+  readonly query: Readonly<Record<string, string | number | boolean | undefined>>;
+  /** One of {@link metadataAccept}. */
+  readonly accept: (typeof metadataAccept)[keyof typeof metadataAccept];
+  /** Aborts the request. */
+  readonly signal?: AbortSignal | undefined;
+}
+
 /**
  * Opens a GET against the current cluster of `kc` with its TLS settings and credentials (token, token file,
  * client certificate, exec plugin) and the given Accept header. The response is returned as it streams in.
@@ -29,17 +39,14 @@ export class KubeHttpError extends Error {
  * serve metadata fails the request instead of sending whole objects.
  * @param kc - the watcher's KubeConfig
  * @param path - API path, e.g. `/api/v1/secrets`
- * @param query - query parameters (undefined ones are left out)
- * @param accept - one of {@link metadataAccept}
- * @param signal - aborts the request
+ * @param request - query, media type, abort signal
  */
 export async function openKubeGet(
   kc: KubeConfig,
   path: string,
-  query: Readonly<Record<string, string | number | boolean | undefined>>,
-  accept: (typeof metadataAccept)[keyof typeof metadataAccept],
-  signal?: AbortSignal,
+  request: KubeGetRequest,
 ): Promise<IncomingMessage> {
+  const { query, accept, signal } = request;
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('the watcher KubeConfig has no current cluster');
   const url = new URL(cluster.server.replace(/\/+$/, '') + path);
@@ -84,7 +91,6 @@ export async function readJson(res: IncomingMessage, limitInBytes = 64 * 1024 * 
  */
 export async function kubeHttpError(what: string, res: IncomingMessage): Promise<KubeHttpError> {
   const status = (await readJson(res, 64 * 1024).catch(() => undefined)) as
-    | { reason?: string; message?: string }
-    | undefined;
+    { reason?: string; message?: string } | undefined;
   return new KubeHttpError(what, res.statusCode ?? 0, typeof status === 'object' ? status : undefined);
 }

@@ -38,7 +38,10 @@ export type InformerFactory = (resource: WatchedResource, hooks: InformerHooks) 
 export function watchedResources(namespace?: string): WatchedResource[] {
   const ns = namespace ? `/namespaces/${namespace}` : '';
   return [
-    { kind: 'KeyBinding', path: `/apis/${keyBindingApi.group}/${keyBindingApi.version}${ns}/${keyBindingApi.plural}` },
+    {
+      kind: 'KeyBinding',
+      path: `/apis/${keyBindingApi.group}/${keyBindingApi.version}${ns}/${keyBindingApi.plural}`,
+    },
     {
       kind: 'Secret',
       path: `/api/v1${ns}/secrets`,

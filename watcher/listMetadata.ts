@@ -31,23 +31,38 @@ export async function listMetadata(
 ): Promise<KubernetesListObject<WatchedObject>> {
   const project = options.project ?? projectMetadata;
   const items: WatchedObject[] = [];
-  let resourceVersion = '';
+  let resourceVersion: string | undefined;
   let cont: string | undefined;
   do {
-    const res = await openKubeGet(
-      kc,
-      path,
-      { labelSelector: options.labelSelector, limit: options.pageSize ?? 500, continue: cont },
-      metadataAccept.list,
-      options.signal,
-    );
-    if (res.statusCode !== 200) throw await kubeHttpError(`list ${path}`, res);
-    const page = (await readJson(res)) as
-      | { metadata?: { resourceVersion?: string; continue?: string }; items?: unknown[] }
-      | undefined;
-    for (const item of page?.items ?? []) items.push(project(item));
-    resourceVersion ||= page?.metadata?.resourceVersion ?? '';
-    cont = page?.metadata?.continue || undefined;
+    const page = await listPage(kc, path, options, cont);
+    for (const item of page.items ?? []) items.push(project(item));
+    resourceVersion ??= page.metadata?.resourceVersion;
+    cont = page.metadata?.continue || undefined;
   } while (cont);
-  return { apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadataList', metadata: { resourceVersion }, items };
+  return {
+    apiVersion: 'meta.k8s.io/v1',
+    kind: 'PartialObjectMetadataList',
+    metadata: { resourceVersion: resourceVersion ?? '' },
+    items,
+  };
+}
+
+interface Page {
+  readonly metadata?: { readonly resourceVersion?: string; readonly continue?: string };
+  readonly items?: unknown[];
+}
+
+async function listPage(
+  kc: KubeConfig,
+  path: string,
+  options: ListMetadataOptions,
+  cont?: string,
+): Promise<Page> {
+  const res = await openKubeGet(kc, path, {
+    query: { labelSelector: options.labelSelector, limit: options.pageSize ?? 500, continue: cont },
+    accept: metadataAccept.list,
+    signal: options.signal,
+  });
+  if (res.statusCode !== 200) throw await kubeHttpError(`list ${path}`, res);
+  return ((await readJson(res)) as Page | undefined) ?? {};
 }

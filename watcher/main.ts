@@ -28,7 +28,9 @@ kc.loadFromDefault();
 const publisher = connectServiceBusPublisher({
   fullyQualifiedNamespace: config.serviceBusNamespace,
   queueName: config.queueName,
-  credential: process.env.AZURE_FEDERATED_TOKEN_FILE ? new WorkloadIdentityCredential() : new DefaultAzureCredential(),
+  credential: process.env.AZURE_FEDERATED_TOKEN_FILE
+    ? new WorkloadIdentityCredential()
+    : new DefaultAzureCredential(),
 });
 const watcher = new ClusterWatcher({
   cluster: config.cluster,

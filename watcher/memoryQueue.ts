@@ -12,7 +12,10 @@ export interface QueuedMessage {
 }
 
 /** A consumer: resolves to complete the message, throws to abandon it (it is delivered again). */
-export type QueueHandler = (body: unknown, meta: { messageId: string; deliveryCount: number }) => Promise<void>;
+export type QueueHandler = (
+  body: unknown,
+  meta: { messageId: string; deliveryCount: number },
+) => Promise<void>;
 
 /** Options of {@link MemoryQueue}. */
 export interface MemoryQueueOptions {
@@ -74,7 +77,11 @@ export class MemoryQueue implements WatchPublisher {
   publish(messages: readonly WatchMessage[]): Promise<void> {
     if (this.#offline) return Promise.reject(new Error('memory queue is offline'));
     for (const m of messages) {
-      const queued = { messageId: watchMessageId(m), body: JSON.parse(JSON.stringify(m)) as unknown, deliveryCount: 0 };
+      const queued = {
+        messageId: watchMessageId(m),
+        body: JSON.parse(JSON.stringify(m)) as unknown,
+        deliveryCount: 0,
+      };
       this.#ready.push(queued);
       this.accepted.push(queued);
     }

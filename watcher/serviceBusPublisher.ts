@@ -37,7 +37,8 @@ export function createServiceBusPublisher(sender: ServiceBusSenderLike): WatchPu
       for (const m of messages) {
         const message = toServiceBusMessage(m);
         if (batch.tryAddMessage(message)) continue;
-        if (batch.count === 0) throw new Error(`watch message ${message.messageId as string} exceeds the batch size`);
+        if (batch.count === 0)
+          throw new Error(`watch message ${message.messageId as string} exceeds the batch size`);
         await sender.sendMessages(batch);
         batch = await sender.createMessageBatch();
         if (!batch.tryAddMessage(message))

@@ -43,7 +43,11 @@ export function loadWatcherConfig(env: Record<string, string | undefined> = proc
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new ValidationError(ErrorCode.Config, `invalid watcher configuration: ${problems.join('; ')}`, problems);
+    throw new ValidationError(
+      ErrorCode.Config,
+      `invalid watcher configuration: ${problems.join('; ')}`,
+      problems,
+    );
   }
   const c = parsed.data;
   return Object.freeze({

@@ -16,6 +16,7 @@ import type { ResyncWrites } from './measureResyncWrites.ts';
 import { measureResyncWrites } from './measureResyncWrites.ts';
 import type { RoundTrips } from './measureRoundTrips.ts';
 import { measureRoundTrips, median } from './measureRoundTrips.ts';
+import { measureWriteBurst } from './measureWriteBurst.ts';
 import type { PlannedBinding } from './seedBindings.ts';
 import { addStorageAccounts, clusterAt, createKeyBindings, createNamespaces } from './seedBindings.ts';
 import type { BenchEnvironment } from './startBenchEnvironment.ts';
@@ -42,8 +43,10 @@ export interface EventScenarioResult {
   readonly bindings: number;
   readonly clusters: number;
   readonly roundTrips: RoundTrips;
-  /** One ARM round trip + one Secret write round trip. */
+  /** One ARM round trip + one Secret write round trip (the issue's floor). */
   readonly floorMs: number;
+  /** Writing as many Secrets as there are bindings at once (this machine's capacity), milliseconds. */
+  readonly writeBurstMs: number;
   readonly runs: readonly EventRun[];
   /** The run with the median latency. */
   readonly medianRun: EventRun;
@@ -74,7 +77,12 @@ export async function runEventScenario(
   if (initial.report.totals.error + initial.report.totals.conflict > 0)
     throw new Error(`initial resync failed for ${initial.report.totals.error} bindings (see warnings)`);
 
-  const roundTrips = await measureRoundTrips(env, services.credential, resourceId, o.namespace);
+  const roundTrips = await measureRoundTrips(env, {
+    credential: services.credential,
+    resourceId,
+    namespace: o.namespace,
+  });
+  const writeBurstMs = await measureWriteBurst(env, o.namespace, o.bindings);
   const timeline = new Timeline();
   const instrumented: Services = {
     ...services,
@@ -113,6 +121,7 @@ export async function runEventScenario(
     clusters: env.clusters.length,
     roundTrips,
     floorMs: roundTrips.armMs + roundTrips.k8sWriteMs,
+    writeBurstMs,
     runs,
     medianRun,
     noopResync,

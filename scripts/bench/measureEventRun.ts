@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { countRequests, requestsOf, writeVerbs } from './apiserverRequests.ts';
 import type { ArmCallCounts } from './countArmCalls.ts';
 import { countArmCalls } from './countArmCalls.ts';
+import type { CpuSeconds } from './CpuMeter.ts';
 import { SecretChangeWatch } from './SecretChangeWatch.ts';
 import type { BenchEnvironment } from './startBenchEnvironment.ts';
 import { serviceUser } from './startBenchEnvironment.ts';
@@ -34,6 +35,8 @@ export interface EventRun {
   readonly spans: readonly Span[];
   /** Whether every expected Secret changed within the bound. */
   readonly complete: boolean;
+  /** CPU seconds per process group from the regeneration until the handler returned. */
+  readonly cpu: CpuSeconds;
 }
 
 /** What a run needs. */
@@ -57,11 +60,13 @@ export async function measureEventRun(x: EventRunContext): Promise<EventRun> {
   try {
     const requests = await countRequests(env.clusters);
     env.sim.resetCalls();
+    const cpu = env.cpu.start();
     timeline.reset();
     const t0 = performance.now() - timeline.now();
     await env.sim.regenerateKey(x.resourceId, 'key1');
     const complete = await watch.waitForChanged(x.expectedSecrets, x.timeoutInMs);
     await env.sim.waitForDeliveries(x.timeoutInMs);
+    const cpuSeconds = cpu();
     await new Promise((r) => setTimeout(r, 200)); // late watch events would be extra writes
     const counts = await requests();
     const calls = env.sim.calls({ principal: serviceUser });
@@ -94,6 +99,7 @@ export async function measureEventRun(x: EventRunContext): Promise<EventRun> {
       arm: countArmCalls(calls),
       spans: timeline.spans(),
       complete: complete && watch.errors().length === 0,
+      cpu: cpuSeconds,
     };
   } finally {
     watch.stop();

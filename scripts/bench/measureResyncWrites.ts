@@ -12,6 +12,7 @@ import { runResync } from '../../shared/resync/runResync.ts';
 import { countRequests, requestsOf, writeVerbs } from './apiserverRequests.ts';
 import type { ArmCallCounts } from './countArmCalls.ts';
 import { countArmCalls } from './countArmCalls.ts';
+import type { CpuSeconds } from './CpuMeter.ts';
 import { SecretChangeWatch } from './SecretChangeWatch.ts';
 import type { BenchEnvironment } from './startBenchEnvironment.ts';
 import { serviceUser } from './startBenchEnvironment.ts';
@@ -27,6 +28,8 @@ export interface ResyncWrites {
   readonly statusPatches: number;
   readonly eventsCreated: number;
   readonly arm: ArmCallCounts;
+  /** CPU seconds per process group during the resync. */
+  readonly cpu: CpuSeconds;
 }
 
 /**
@@ -46,9 +49,11 @@ export async function measureResyncWrites(
   try {
     const requests = await countRequests(env.clusters);
     env.sim.resetCalls();
+    const cpu = env.cpu.start();
     const t0 = performance.now();
     const report = await runResync(services.resyncDeps(env.logger), request);
     const wallMs = performance.now() - t0;
+    const cpuSeconds = cpu();
     await new Promise((r) => setTimeout(r, settleMs));
     const counts = await requests();
     return {
@@ -59,6 +64,7 @@ export async function measureResyncWrites(
       statusPatches: requestsOf(counts, 'keybindings/status', writeVerbs),
       eventsCreated: requestsOf(counts, 'events', ['POST']),
       arm: countArmCalls(env.sim.calls({ principal: serviceUser })),
+      cpu: cpuSeconds,
     };
   } finally {
     watch.stop();

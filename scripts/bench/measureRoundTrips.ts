@@ -26,21 +26,28 @@ export interface RoundTrips {
   readonly samples: number;
 }
 
+/** What {@link measureRoundTrips} reads and writes. */
+export interface RoundTripTargets {
+  /** The service's ARM credential. */
+  readonly credential: TokenCredential;
+  /** A storage account to read. */
+  readonly resourceId: string;
+  /** Where a scratch Secret `bench-rtt` (not owned by aks-keysync) is written in every cluster. */
+  readonly namespace: string;
+  /** Measured calls per kind and cluster (default 9). */
+  readonly samples?: number;
+}
+
 /**
  * Measures the round trips (after one unmeasured warm-up call each).
  * @param env - the environment
- * @param credential - the service's ARM credential
- * @param resourceId - a storage account to read
- * @param namespace - where a scratch Secret `bench-rtt` (not owned by aks-keysync) is written in every cluster
- * @param samples - measured calls per kind and cluster
+ * @param targets - credential, resource, namespace, samples
  */
 export async function measureRoundTrips(
   env: BenchEnvironment,
-  credential: TokenCredential,
-  resourceId: string,
-  namespace: string,
-  samples = 9,
+  targets: RoundTripTargets,
 ): Promise<RoundTrips> {
+  const { credential, resourceId, namespace, samples = 9 } = targets;
   const id = parseResourceId(resourceId);
   const arm = new StorageManagementClient(
     credential,

@@ -5,11 +5,15 @@
  */
 import { performance } from 'node:perf_hooks';
 
+import type { Services } from '../../shared/createServices.ts';
 import { runResync } from '../../shared/resync/runResync.ts';
 import { countRequests, requestsOf, writeVerbs } from './apiserverRequests.ts';
 import type { ArmCallCounts } from './countArmCalls.ts';
 import { countArmCalls } from './countArmCalls.ts';
+import type { CpuSeconds } from './CpuMeter.ts';
 import { instrumentDeps } from './instrumentDeps.ts';
+import type { ResyncWrites } from './measureResyncWrites.ts';
+import { measureResyncWrites } from './measureResyncWrites.ts';
 import type { PlannedBinding } from './seedBindings.ts';
 import { addStorageAccounts, clusterAt, createKeyBindings, createNamespaces } from './seedBindings.ts';
 import type { BenchEnvironment } from './startBenchEnvironment.ts';
@@ -35,6 +39,8 @@ export interface ResyncScenarioOptions {
   readonly resyncAll: boolean;
   /** KeyBinding creations in flight while seeding. */
   readonly seedConcurrency: number;
+  /** Resync a second time (nothing changed, buckets refilled) and count its writes. */
+  readonly steadyState: boolean;
 }
 
 /** The scenario's measurements. */
@@ -57,6 +63,10 @@ export interface ResyncScenarioResult {
   readonly statusPatches: number;
   readonly eventsCreated: number;
   readonly phases: readonly SpanGroup[];
+  /** CPU seconds per process group during the resync. */
+  readonly cpu: CpuSeconds;
+  /** The second resync, when asked for. */
+  readonly steady?: ResyncWrites;
   /** The namespaces used (for later scenarios on the same data). */
   readonly namespaces: readonly string[];
   /** The resources' IDs. */
@@ -90,19 +100,21 @@ export async function runResyncScenario(
   await createKeyBindings(plan, o.seedConcurrency);
   const seedMs = performance.now() - seedStart;
 
-  env.sim.setThrottling({ writes: { burst: o.burst, refillPerSecond: writeRefillPerSecond } });
-  const services = env.services(Math.max(1, o.burst - 2));
+  const request = o.resyncAll ? {} : { namespace: namespaces[0] };
+  const services = refillBuckets(env, o.burst);
   const timeline = new Timeline();
   const requests = await countRequests(env.clusters);
   env.sim.resetCalls();
+  const cpu = env.cpu.start();
   timeline.reset();
   const t0 = performance.now();
-  const report = await runResync(
-    instrumentDeps(services.resyncDeps(env.logger), timeline),
-    o.resyncAll ? {} : { namespace: namespaces[0] },
-  );
+  const report = await runResync(instrumentDeps(services.resyncDeps(env.logger), timeline), request);
   const wallMs = performance.now() - t0;
+  const cpuSeconds = cpu();
   const counts = await requests();
+  const steady = o.steadyState
+    ? await measureResyncWrites(env, refillBuckets(env, o.burst), request)
+    : undefined;
   return {
     resources: o.resources,
     bindings: plan.length,
@@ -118,7 +130,19 @@ export async function runResyncScenario(
     statusPatches: requestsOf(counts, 'keybindings/status', writeVerbs),
     eventsCreated: requestsOf(counts, 'events', ['POST']),
     phases: timeline.groups(),
+    cpu: cpuSeconds,
+    ...(steady ? { steady } : {}),
     namespaces,
     resourceIds,
   };
+}
+
+/**
+ * Fills the simulator's buckets (as after a long idle time) and returns services with a full client-side budget.
+ * @param env - the environment
+ * @param burst - the write bucket's size
+ */
+function refillBuckets(env: BenchEnvironment, burst: number): Services {
+  env.sim.setThrottling({ writes: { burst, refillPerSecond: writeRefillPerSecond } });
+  return env.services(burst);
 }

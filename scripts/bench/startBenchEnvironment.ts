@@ -22,6 +22,7 @@ import { ArmSimulator } from '../localstack/armSimulator/ArmSimulator.ts';
 import type { ClusterDescription } from '../localstack/startLocalStack.ts';
 import { renderKubeconfig } from '../localstack/renderKubeconfig.ts';
 import { repoRoot } from '../localstack/repoRoot.ts';
+import { CpuMeter } from './CpuMeter.ts';
 
 /** Subscription of every simulated resource. */
 export const benchSubscriptionId = '0b0b0b0b-1111-2222-3333-444444444444';
@@ -52,6 +53,8 @@ export interface BenchEnvironmentOptions {
   readonly armLatencyInMs: number;
   /** Prefix of every namespace the benchmark creates; the clusters' allow-lists admit `<prefix>*`. */
   readonly namespacePrefix: string;
+  /** Azurite's pid, to meter its CPU time. */
+  readonly azuritePid?: number | undefined;
 }
 
 /** The running environment. */
@@ -59,6 +62,8 @@ export interface BenchEnvironment {
   readonly sim: ArmSimulator;
   readonly clusters: readonly BenchCluster[];
   readonly namespacePrefix: string;
+  /** Meters CPU time of this process, the kube-apiservers, etcd and Azurite. */
+  readonly cpu: CpuMeter;
   /** Warnings the engine logged (identifiers and counts only). */
   readonly warnings: string[];
   readonly logger: Logger;
@@ -118,7 +123,18 @@ export async function startBenchEnvironment(o: BenchEnvironmentOptions): Promise
         ],
       });
     }
-    return { sim, clusters, namespacePrefix: o.namespacePrefix, warnings, logger, services, stop };
+    const cpu = new CpuMeter([
+      ...o.clusters.flatMap((d) =>
+        d.pids
+          ? [
+              { label: 'kube-apiserver', pid: d.pids.kubeApiserver },
+              { label: 'etcd', pid: d.pids.etcd },
+            ]
+          : [],
+      ),
+      ...(o.azuritePid ? [{ label: 'azurite', pid: o.azuritePid }] : []),
+    ]);
+    return { sim, clusters, namespacePrefix: o.namespacePrefix, cpu, warnings, logger, services, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -11,6 +11,8 @@ export interface DemoCluster {
     | { readonly kind: 'kubeconfig'; readonly kubeconfig: string };
   /** Admin kubeconfig file, for `kubectl get keybindings`. */
   readonly adminKubeconfigPath?: string;
+  /** The watcher's low-privilege identity in this cluster (local control planes); the admin when absent. */
+  readonly watcher?: KubeConfig;
 }
 
 /** Where the demo runs: its clusters, Azurite, and the service identity's token. */

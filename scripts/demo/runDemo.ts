@@ -16,6 +16,7 @@ import { startEventGridEndpoint } from '../localstack/eventGridEndpoint.ts';
 import type { DemoEnvironment } from './DemoCluster.ts';
 import { formatTable } from './formatTable.ts';
 import { demo, demoIds, sampleBindings, seedCluster, seedResources } from './seedDemo.ts';
+import { demoDriftRepair } from './demoDriftRepair.ts';
 import { waitForSecretChanges } from './waitForSecretChanges.ts';
 
 /** What a demo run produced, for the caller (and the standing leak test) to inspect. */
@@ -122,6 +123,20 @@ export async function runDemo(env: DemoEnvironment, print: (line: string) => voi
     };
 
     await resync('Initial sync of the new bindings');
+
+    const [first] = env.clusters;
+    if (first) {
+      print('');
+      await demoDriftRepair({
+        cluster: first,
+        ...(first.watcher ? { watcherKubeConfig: first.watcher } : {}),
+        services,
+        namespace: demo.namespace,
+        secretName: 'orders-storage',
+        print,
+        logLines,
+      });
+    }
 
     // From here on no resync is called: ARM events drive everything, as in Azure.
     const endpoint = await startEventGridEndpoint(createArmEventHandler(provider), (l) => logLines.push(l));

@@ -21,6 +21,12 @@ export interface SubscriptionRateLimiterOptions {
   burst?: number;
   /** Tokens added per second. Default 10, ARM's write refill. */
   refillPerSecond?: number;
+  /**
+   * Tokens of the server's bucket this client never spends. Default 0. Pacing at exactly ARM's refill rate
+   * leaves ARM's bucket empty, so any jitter in arrival times brings a 429 and ARM's `Retry-After` lockout of
+   * every write; a reserve of `n` tokens absorbs `n / refillPerSecond` seconds of jitter.
+   */
+  reserve?: number;
   /** Time source. Default: the system clock and `setTimeout`. */
   clock?: RateLimiterClock;
 }
@@ -75,9 +81,9 @@ export class SubscriptionRateLimiter {
    * @throws RangeError when burst is below 1 or the refill rate is not positive
    */
   constructor(options: SubscriptionRateLimiterOptions = {}) {
-    const burst = options.burst ?? 200;
+    const burst = (options.burst ?? 200) - (options.reserve ?? 0);
     const refillPerSecond = options.refillPerSecond ?? 10;
-    if (!(burst >= 1)) throw new RangeError(`burst must be at least 1, got ${burst}`);
+    if (!(burst >= 1)) throw new RangeError(`burst less reserve must be at least 1, got ${burst}`);
     if (!(refillPerSecond > 0))
       throw new RangeError(`refillPerSecond must be positive, got ${refillPerSecond}`);
     this.#burst = burst;

@@ -28,7 +28,7 @@ export async function loadCluster(
   filter: BindingFilter = {},
 ): Promise<LoadedCluster> {
   const client = await connect(registration);
-  const raw = await client.listKeyBindings(filter.namespace);
+  const raw = (await Promise.all(namespacesToList(filter).map((ns) => client.listKeyBindings(ns)))).flat();
   const bindings: KeyBinding[] = [];
   const invalid: InvalidBinding[] = [];
   for (const item of raw) {
@@ -51,4 +51,20 @@ export async function loadCluster(
     }
   }
   return { registration, client, bindings, invalid };
+}
+
+/** Up to this many namespaces named by `filter.names` are listed one by one instead of the whole cluster. */
+export const maxNamespacesListedOneByOne = 8;
+
+/**
+ * The namespaces to list: the filter's namespace; else the few namespaces of the wanted names (an event's
+ * bindings usually live in a handful of namespaces, and listing a whole cluster of thousands of KeyBindings
+ * costs seconds); else the whole cluster (`undefined`).
+ */
+function namespacesToList(filter: BindingFilter): Array<string | undefined> {
+  if (filter.namespace) return [filter.namespace];
+  if (!filter.names) return [undefined];
+  const namespaces = new Set([...filter.names].map((n) => n.slice(0, n.indexOf('/'))));
+  if (namespaces.size === 0) return [];
+  return namespaces.size <= maxNamespacesListedOneByOne ? [...namespaces] : [undefined];
 }

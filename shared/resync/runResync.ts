@@ -55,6 +55,8 @@ export async function runResync(deps: ResyncDeps, request: ResyncRequest): Promi
   const limit = pLimit(Math.max(1, deps.clusterConcurrency));
   const failures: ClusterFailure[] = [];
   const loaded: LoadedCluster[] = [];
+  // The index is a cache: it is brought up to date while the clusters are synced, not before.
+  const indexUpdates: Promise<void>[] = [];
   await Promise.all(
     selected.map((registration) =>
       limit(async () => {
@@ -64,7 +66,8 @@ export async function runResync(deps: ResyncDeps, request: ResyncRequest): Promi
             resourceId: request.resourceId,
           });
           loaded.push(cluster);
-          if (!dryRun) await updateIndex(deps, cluster, !request.namespace && !request.resourceId);
+          if (!dryRun)
+            indexUpdates.push(updateIndex(deps, cluster, !request.namespace && !request.resourceId));
         } catch (err) {
           deps.logger.warn({ cluster: registration.name, ...errorFields(err) }, 'cluster could not be read');
           failures.push(toClusterFailure(registration.name, err));
@@ -73,7 +76,7 @@ export async function runResync(deps: ResyncDeps, request: ResyncRequest): Promi
     ),
   );
 
-  const result = await syncClusters(loaded, deps, { dryRun });
+  const [result] = await Promise.all([syncClusters(loaded, deps, { dryRun }), Promise.all(indexUpdates)]);
   const bindings = [...result.bindings].sort((a, b) =>
     `${a.cluster}/${a.namespace}/${a.binding}`.localeCompare(`${b.cluster}/${b.namespace}/${b.binding}`),
   );

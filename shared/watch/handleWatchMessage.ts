@@ -2,7 +2,14 @@ import type { BindingRef, KeyBinding } from '../bindings/KeyBinding.ts';
 import { indexEntriesOf } from '../bindings/indexEntriesOf.ts';
 import { parseKeyBinding } from '../bindings/parseKeyBinding.ts';
 import type { ClusterRegistration } from '../clusters/ClusterRegistration.ts';
-import { ErrorCode, isKeySyncError, isRetryable, KeySyncError, ValidationError } from '../errors.ts';
+import {
+  ensureError,
+  ErrorCode,
+  isKeySyncError,
+  isRetryable,
+  KeySyncError,
+  ValidationError,
+} from '../errors.ts';
 import type { ClusterClient } from '../kube/ClusterClient.ts';
 import { errorFields } from '../logging.ts';
 import type { LoadedCluster } from '../reconcile/LoadedCluster.ts';
@@ -41,6 +48,14 @@ const retryableReasons = new Set<string>([
   ErrorCode.ArmUnavailable,
   ErrorCode.StaleKeys,
 ]);
+
+/** Where one message is handled: its cluster, reached. */
+interface Scope {
+  readonly deps: WatchHandlingDeps;
+  readonly registration: ClusterRegistration;
+  readonly client: ClusterClient;
+  readonly namespace: string;
+}
 
 interface Target {
   readonly name: string;
@@ -86,14 +101,15 @@ export async function handleWatchMessage(
       ? [{ name: message.name, raw: await client.getKeyBinding(message.namespace, message.name) }]
       : await bindingsOfSecret(client, message);
 
+  const scope: Scope = { deps, registration, client, namespace: message.namespace };
   const outcomes: WatchBindingOutcome[] = [];
-  let retry: unknown;
+  let retry: Error | undefined;
   for (const target of targets) {
     try {
-      outcomes.push(await handleBinding(deps, registration, client, message.namespace, target));
+      outcomes.push(await handleBinding(scope, target));
     } catch (err) {
       if (!isRetryable(err)) throw err;
-      retry ??= err;
+      retry ??= ensureError(err);
     }
   }
   deps.logger.info(
@@ -122,13 +138,8 @@ async function bindingsOfSecret(client: ClusterClient, message: WatchMessage): P
     .map((raw) => ({ name: nameOf(raw), raw }));
 }
 
-async function handleBinding(
-  deps: WatchHandlingDeps,
-  registration: ClusterRegistration,
-  client: ClusterClient,
-  namespace: string,
-  target: Target,
-): Promise<WatchBindingOutcome> {
+async function handleBinding(scope: Scope, target: Target): Promise<WatchBindingOutcome> {
+  const { deps, registration, client, namespace } = scope;
   const ref: BindingRef = { cluster: registration.name, namespace, name: target.name };
   if (target.raw === undefined) {
     await forget(deps, ref);
@@ -156,6 +167,7 @@ async function handleBinding(
   return reconcile(deps, { ...loaded, bindings: [binding] });
 }
 
+/** Reconciles one binding; throws when its whole cluster failed or its failure may pass on a retry. */
 async function reconcile(deps: WatchHandlingDeps, cluster: LoadedCluster): Promise<WatchBindingOutcome> {
   const result = await syncClusters([cluster], deps, { dryRun: false });
   const failure = result.clusterFailures[0];
@@ -165,15 +177,15 @@ async function reconcile(deps: WatchHandlingDeps, cluster: LoadedCluster): Promi
       details: { cluster: failure.cluster },
     });
   }
-  const report = result.bindings[0];
-  const name = report?.binding ?? cluster.bindings[0]?.name ?? cluster.invalid[0]?.name ?? '';
-  if (report && isRetryableReport(report)) {
+  const [report] = result.bindings;
+  if (!report) return { binding: cluster.bindings[0]?.name ?? '', action: 'reconciled' };
+  if (isRetryableReport(report)) {
     throw new KeySyncError(report.reason ?? ErrorCode.Internal, report.message ?? 'sync failed', {
       retryable: true,
       details: { cluster: report.cluster, namespace: report.namespace, binding: report.binding },
     });
   }
-  return { binding: name, action: 'reconciled', ...(report ? { report } : {}) };
+  return { binding: report.binding, action: 'reconciled', report };
 }
 
 function isRetryableReport(report: BindingReport): boolean {

@@ -1,5 +1,5 @@
 import type { KeyBinding } from '../bindings/KeyBinding.ts';
-import type { ClusterClient } from '../kube/ClusterClient.ts';
+import type { ClusterClient, SecretObject } from '../kube/ClusterClient.ts';
 import { hashSecretData } from '../reconcile/hashSecretData.ts';
 import { ownership, secretOwner } from '../reconcile/ownership.ts';
 
@@ -26,20 +26,34 @@ export async function isBindingInSync(
 ): Promise<boolean> {
   const status = (raw as { status?: RecordedStatus } | null)?.status;
   if (status?.observedGeneration !== binding.generation || binding.ready?.status !== 'True') return false;
+  const recorded = recordedHashes(status);
+  const wanted = new Set(Object.values(binding.secrets).map((d) => d.name));
+  if (recorded.size !== wanted.size || [...wanted].some((n) => !recorded.has(n))) return false;
+  for (const name of wanted) {
+    if (!secretMatches(await client.getSecret(binding.namespace, name), binding, recorded.get(name)))
+      return false;
+  }
+  return true;
+}
+
+/** Secret name -> data hash, as the last sync recorded them in the binding's status. */
+function recordedHashes(status: RecordedStatus): Map<string, string> {
   const recorded = new Map<string, string>();
   for (const s of status.secrets ?? []) {
     if (typeof s.name === 'string' && typeof s.dataHash === 'string') recorded.set(s.name, s.dataHash);
   }
-  const wanted = new Set(Object.values(binding.secrets).map((d) => d.name));
-  if (recorded.size !== wanted.size || [...wanted].some((n) => !recorded.has(n))) return false;
-  for (const name of wanted) {
-    const secret = await client.getSecret(binding.namespace, name);
-    if (!secret) return false;
-    const owner = secretOwner(secret);
-    if (owner.kind !== 'binding' || owner.uid !== binding.uid) return false;
-    const hash = hashSecretData(secret.data);
-    if (hash !== recorded.get(name) || secret.annotations[ownership.dataHashAnnotation] !== hash)
-      return false;
-  }
-  return true;
+  return recorded;
+}
+
+/** The Secret exists, is owned by the binding, and its data hash matches the recorded one and its annotation. */
+function secretMatches(
+  secret: SecretObject | undefined,
+  binding: KeyBinding,
+  recorded: string | undefined,
+): boolean {
+  if (!secret) return false;
+  const owner = secretOwner(secret);
+  if (owner.kind !== 'binding' || owner.uid !== binding.uid) return false;
+  const hash = hashSecretData(secret.data);
+  return hash === recorded && secret.annotations[ownership.dataHashAnnotation] === hash;
 }

@@ -6,8 +6,8 @@
  */
 import { join } from 'node:path';
 
-import type { KubeConfig } from '@kubernetes/client-node';
-import { KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import type { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { KubernetesObjectApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 
 import { InvocationContext } from '../../functions/azureFunctions.ts';
 import { createWatchEventHandler } from '../../functions/onClusterWatchEvent.ts';
@@ -151,4 +151,31 @@ export async function eventually<T>(
       throw new Error(`timed out after ${timeoutInMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * Replaces a KeyBinding's spec as a user editing it would (JSON patch of `/spec`: no resourceVersion, so a
+ * concurrent status write by the engine cannot make it conflict).
+ * @param custom - an admin client
+ * @param namespace - the binding's namespace
+ * @param name - the binding
+ * @param spec - the new spec
+ */
+export async function setBindingSpec(
+  custom: CustomObjectsApi,
+  namespace: string,
+  name: string,
+  spec: unknown,
+): Promise<void> {
+  await custom.patchNamespacedCustomObject(
+    {
+      group: 'keysync.dev',
+      version: 'v1alpha1',
+      plural: 'keybindings',
+      namespace,
+      name,
+      body: [{ op: 'replace', path: '/spec', value: spec }],
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+  );
 }

@@ -11,7 +11,7 @@ import type { EngineHarness } from '../support/engineHarness.ts';
 import { startEngineHarness, storageId, subscriptionId } from '../support/engineHarness.ts';
 import { testCluster, userKubeConfig } from '../support/testStack.ts';
 import type { WatchPath } from '../support/watchPath.ts';
-import { eventually, installWatcherManifests, startWatchPath } from '../support/watchPath.ts';
+import { eventually, installWatcherManifests, setBindingSpec, startWatchPath } from '../support/watchPath.ts';
 
 const clusters = ['cluster-a', 'cluster-b'] as const;
 type Cluster = (typeof clusters)[number];
@@ -126,24 +126,7 @@ describe('the watch path, end to end on real parts', () => {
       },
     };
     for (const c of clusters) {
-      const current = (await h.admin[c].custom.getNamespacedCustomObject({
-        ...kb,
-        namespace: ns,
-        name: 'app',
-      })) as {
-        metadata: Record<string, unknown>;
-      };
-      await h.admin[c].custom.replaceNamespacedCustomObject({
-        ...kb,
-        namespace: ns,
-        name: 'app',
-        body: {
-          apiVersion: 'keysync.dev/v1alpha1',
-          kind: 'KeyBinding',
-          metadata: current.metadata,
-          spec: next,
-        },
-      });
+      await setBindingSpec(h.admin[c].custom, ns, 'app', next);
     }
     const key1 = h.sim.keysOf(st).key1;
     await inBoth('mapping change -> Secret updated', async (c) => {

@@ -124,6 +124,18 @@ describe('SubscriptionRateLimiter', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(40);
   });
 
+  it('keeps a reserve of the burst unspent (jitter headroom)', async () => {
+    const clock = manualClock();
+    const limiter = new SubscriptionRateLimiter({ burst: 5, refillPerSecond: 10, reserve: 2, clock });
+    for (let i = 0; i < 3; i++) await limiter.acquire('s');
+    const next = track(limiter.acquire('s'));
+    await flush();
+    expect(next.done).toBe(false);
+    await clock.advance(100);
+    expect(next.done).toBe(true);
+    expect(() => new SubscriptionRateLimiter({ burst: 2, reserve: 2 })).toThrow(RangeError);
+  });
+
   it('validates its options', () => {
     expect(() => new SubscriptionRateLimiter({ burst: 0 })).toThrow(RangeError);
     expect(() => new SubscriptionRateLimiter({ refillPerSecond: 0 })).toThrow(RangeError);
