@@ -23,10 +23,7 @@ export function createArmEventHandler(services: ServicesProvider = getServices) 
     try {
       change = await classifyArmEvent(event);
     } catch (err) {
-      logger.warn(
-        { eventId: eventIdOf(event), ...errorFields(err) },
-        'poison event dropped',
-      );
+      logger.warn({ eventId: eventIdOf(event), ...errorFields(err) }, 'poison event dropped');
       return;
     }
     if ('ignored' in change) {

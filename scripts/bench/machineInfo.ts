@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { availableParallelism, cpus, release, totalmem, type as osType } from 'node:os';
+import { availableParallelism, cpus, loadavg, release, totalmem, type as osType } from 'node:os';
 
 import { VersionApi } from '@kubernetes/client-node';
 
@@ -15,6 +15,8 @@ export interface MachineInfo {
   readonly node: string;
   readonly kubeApiserver: string;
   readonly azurite: string;
+  /** 1-minute load average when the run started (other work on a shared machine shows here). */
+  readonly loadAverage: number;
 }
 
 /**
@@ -35,7 +37,13 @@ export async function machineInfo(cluster: BenchCluster | undefined): Promise<Ma
     node: process.version,
     kubeApiserver,
     azurite: packageVersion('azurite'),
+    loadAverage: loadAverageNow(),
   };
+}
+
+/** The 1-minute load average now, rounded to two decimals. */
+export function loadAverageNow(): number {
+  return Math.round((loadavg()[0] ?? 0) * 100) / 100;
 }
 
 function packageVersion(name: string): string {
@@ -62,5 +70,6 @@ export function formatMachine(m: MachineInfo, clusters: number): string[] {
     `Node.js:        ${m.node}`,
     `kube-apiserver: ${m.kubeApiserver} (+ etcd, RBAC on; ${clusters} local control planes share these cores)`,
     `Azurite:        ${m.azurite}`,
+    `Load average:   ${m.loadAverage} (1 min, at the start; ${m.cores} cores)`,
   ];
 }

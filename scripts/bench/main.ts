@@ -11,7 +11,7 @@ import { startLocalStack } from '../localstack/startLocalStack.ts';
 import type { LocalStack } from '../localstack/startLocalStack.ts';
 import type { BenchReport } from './BenchReport.ts';
 import { runColdStartScenario } from './coldStartScenario.ts';
-import { formatMachine, machineInfo } from './machineInfo.ts';
+import { formatMachine, loadAverageNow, machineInfo } from './machineInfo.ts';
 import { parseBenchArgs } from './parseBenchArgs.ts';
 import { runScenarios } from './runScenarios.ts';
 import type { BenchEnvironment } from './startBenchEnvironment.ts';
@@ -78,6 +78,7 @@ try {
   await stack?.stop().catch((err: unknown) => console.error('bench: local stack did not stop:', err));
 }
 
+print(`\nLoad average at the end: ${loadAverageNow()} (1 min); at the start: ${report.machine.loadAverage}`);
 const rows = summaryRows(report);
 print('\n== Summary (ratios measured in this run; benchmarks report, they do not fail on timing)');
 print(

@@ -32,7 +32,7 @@ export interface RoundTripTargets {
   readonly credential: TokenCredential;
   /** A storage account to read. */
   readonly resourceId: string;
-  /** Where a scratch Secret `bench-rtt` (not owned by aks-keysync) is written in every cluster. */
+  /** Where a scratch Secret `bench-rtt` (labelled as aks-keysync's, owned by no binding) is written in every cluster. */
   readonly namespace: string;
   /** Measured calls per kind and cluster (default 9). */
   readonly samples?: number;
@@ -69,7 +69,8 @@ export async function measureRoundTrips(
     const secret = (n: number) => ({
       namespace,
       name: 'bench-rtt',
-      labels: {},
+      // The admission policy refuses the service identity's writes to Secrets without our label.
+      labels: { 'app.kubernetes.io/managed-by': 'aks-keysync' },
       annotations: {},
       ownerReferences: [],
       data: { n: String(n) },

@@ -37,7 +37,8 @@ export async function measureWriteBurst(
   const secret = (i: number, round: number): SecretWrite => ({
     namespace,
     name: `bench-burst-${i}`,
-    labels: {},
+    // The admission policy refuses the service identity's writes to Secrets without our label.
+    labels: { 'app.kubernetes.io/managed-by': 'aks-keysync' },
     annotations: {},
     ownerReferences: [],
     data: { round: String(round) },
