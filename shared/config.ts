@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { ErrorCode, ValidationError } from './errors.ts';
+import { describeIssues } from './describeIssues.ts';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -62,7 +63,7 @@ export interface Config {
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    const problems = describeIssues(parsed.error);
     throw new ValidationError(ErrorCode.Config, `invalid configuration: ${problems.join('; ')}`, problems);
   }
   const c = parsed.data;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import names from '../infra/config/names.json' with { type: 'json' };
 import { ErrorCode, ValidationError } from '../shared/errors.ts';
 import type { LogLevel } from '../shared/logging.ts';
+import { describeIssues } from '../shared/describeIssues.ts';
 
 const schema = z.object({
   KEYSYNC_CLUSTER_NAME: z
@@ -42,7 +43,7 @@ export interface WatcherConfig {
 export function loadWatcherConfig(env: Record<string, string | undefined> = process.env): WatcherConfig {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    const problems = describeIssues(parsed.error);
     throw new ValidationError(
       ErrorCode.Config,
       `invalid watcher configuration: ${problems.join('; ')}`,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 import { ErrorCode, ValidationError } from '../errors.ts';
 import type { KeyBinding } from './KeyBinding.ts';
+import { describeIssues } from '../describeIssues.ts';
 
 const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const dataKey = /^[-._a-zA-Z0-9]+$/;
@@ -62,7 +63,7 @@ export function parseKeyBinding(raw: unknown, cluster: string): KeyBinding {
   const meta = (raw as { metadata?: { namespace?: string; name?: string } } | undefined)?.metadata;
   const label = `${cluster}/${meta?.namespace ?? '?'}/${meta?.name ?? '?'}`;
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    const problems = describeIssues(parsed.error);
     throw invalid(label, problems);
   }
   const { metadata, spec, status } = parsed.data;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { ErrorCode, ValidationError } from '../errors.ts';
+import { describeIssues } from '../describeIssues.ts';
 
 /** One allow-list entry: bindings in namespaces matching `namespaces` may bind resources under `resourceIdPrefix`. */
 export interface AllowRule {
@@ -50,9 +51,7 @@ const schema = z.strictObject({
  */
 export function parseClusterRegistration(raw: unknown): ClusterRegistration {
   const parsed = schema.safeParse(raw);
-  const problems = parsed.success
-    ? []
-    : parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  const problems = parsed.success ? [] : describeIssues(parsed.error);
   const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
   if ((r.aksResourceId === undefined) === (r.kubeconfig === undefined)) {
     problems.push('aksResourceId/kubeconfig: give exactly one of aksResourceId and kubeconfig');

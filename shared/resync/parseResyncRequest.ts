@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 import { ErrorCode, ValidationError } from '../errors.ts';
 import type { ResyncRequest } from './runResync.ts';
+import { describeIssues } from '../describeIssues.ts';
 
 const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((s) => s === 'true')]);
 
@@ -31,7 +32,7 @@ export function parseResyncRequest(body: unknown, query: Record<string, string>)
   }
   const parsed = schema.safeParse({ ...body, ...query });
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    const problems = describeIssues(parsed.error);
     throw new ValidationError(
       ErrorCode.InvalidInput,
       `invalid resync request: ${problems.join('; ')}`,

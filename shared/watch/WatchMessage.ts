@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 import { ErrorCode, ValidationError } from '../errors.ts';
+import { describeIssues } from '../describeIssues.ts';
 
 /** The watch message format version this code writes and reads. */
 export const watchMessageVersion = 1;
@@ -70,7 +71,7 @@ export function parseWatchMessage(body: unknown): WatchMessage {
   }
   const parsed = v1.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  const problems = describeIssues(parsed.error);
   throw poison(`the watch message is invalid: ${problems.join('; ')}`, problems);
 }
 
