@@ -79,6 +79,7 @@ function timedProviders(providers: KeyProviderLookup, t: Timeline): KeyProviderL
         resourceType: p.resourceType,
         valueNames: p.valueNames,
         keyValueNames: p.keyValueNames,
+        needsKeys: (wanted) => p.needsKeys(wanted),
         fetchValues: (resource, wanted, options) =>
           t.time('arm.fetchValues', resource.name, () => p.fetchValues(resource, wanted, options)),
       };

@@ -33,6 +33,12 @@ export interface KeyProvider {
    */
   readonly keyValueNames: readonly string[];
   /**
+   * Whether producing these values needs the resource's keys (a listKeys call): true for keys and connection
+   * strings, false for endpoints and names.
+   * @param wanted - value names, all members of {@link valueNames}
+   */
+  needsKeys(wanted: ReadonlySet<string>): boolean;
+  /**
    * Fetches the requested values of one resource.
    * @param resource - the resource, already parsed and of this provider's type
    * @param wanted - value names to produce; all are members of {@link valueNames}

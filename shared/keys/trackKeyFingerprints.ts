@@ -44,15 +44,13 @@ function tracked(provider: KeyProvider, o: TrackOptions): KeyProvider {
     resourceType: provider.resourceType,
     valueNames: provider.valueNames,
     keyValueNames: provider.keyValueNames,
+    needsKeys: (wanted) => provider.needsKeys(wanted),
     async fetchValues(
       resource: ArmResourceId,
       wanted: ReadonlySet<string>,
       fetchOptions?: FetchValuesOptions,
     ) {
-      const needsKeys =
-        provider.keyValueNames.some((k) => wanted.has(k)) ||
-        [...wanted].some((w) => /connectionstring/i.test(w));
-      if (!needsKeys) return provider.fetchValues(resource, wanted, fetchOptions);
+      if (!provider.needsKeys(wanted)) return provider.fetchValues(resource, wanted, fetchOptions);
       const all = new Set([...wanted, ...provider.keyValueNames]);
       const since = o.regeneratedAt?.get(resource.key);
       const delays = o.staleRetryDelaysInMs ?? [500, 1000, 2000, 4000, 8000];

@@ -78,6 +78,7 @@ export function createCosmosKeyProvider(deps: KeyProviderDeps) {
       'primaryReadonlyMasterKey',
       'secondaryReadonlyMasterKey',
     ],
+    needsKeys: (wanted: ReadonlySet<string>) => needsKeys(catalogue, wanted),
     async fetchValues(resource, wanted, options = {}) {
       assertKnownValues(catalogue, resource, wanted);
       const accounts = clientFor(resource.subscriptionId).databaseAccounts;

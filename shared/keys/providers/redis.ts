@@ -61,6 +61,7 @@ export function createRedisKeyProvider(deps: KeyProviderDeps) {
     resourceType: redisResourceType,
     valueNames: Object.keys(catalogue),
     keyValueNames: ['primaryKey', 'secondaryKey'],
+    needsKeys: (wanted: ReadonlySet<string>) => needsKeys(catalogue, wanted),
     async fetchValues(resource, wanted, options = {}) {
       assertKnownValues(catalogue, resource, wanted);
       const redis = clientFor(resource.subscriptionId).redis;

@@ -93,6 +93,7 @@ export function createStorageKeyProvider(deps: KeyProviderDeps) {
     resourceType: storageResourceType,
     valueNames: Object.keys(catalogue),
     keyValueNames: ['primaryKey', 'secondaryKey'],
+    needsKeys: (wanted: ReadonlySet<string>) => needsKeys(catalogue, wanted),
     async fetchValues(resource, wanted, options = {}) {
       assertKnownValues(catalogue, resource, wanted);
       const client = clientFor(resource.subscriptionId);

@@ -6,7 +6,13 @@ import type { KeyProvider } from '../../../shared/keys/KeyProvider.ts';
 import { createDefaultKeyProviderRegistry, KeyProviderRegistry } from '../../../shared/keys/registry.ts';
 
 function fakeProvider(resourceType: string, valueNames: string[] = ['primaryKey']): KeyProvider {
-  return { resourceType, valueNames, keyValueNames: [], fetchValues: () => Promise.resolve(new Map()) };
+  return {
+    resourceType,
+    valueNames,
+    keyValueNames: [],
+    needsKeys: () => false,
+    fetchValues: () => Promise.resolve(new Map()),
+  };
 }
 
 const deps = {

@@ -16,6 +16,7 @@ function fakeProvider(keys: { current: string }) {
     resourceType: resource.resourceType,
     valueNames: ['primaryKey', 'secondaryKey', 'blobEndpoint'],
     keyValueNames: ['primaryKey', 'secondaryKey'],
+    needsKeys: (wanted) => wanted.has('primaryKey') || wanted.has('secondaryKey'),
     fetchValues: (_r, wanted) => {
       fetches.push([...wanted].sort());
       const all = new Map([
