@@ -13,6 +13,7 @@ import { MemoryQueue } from '../../watcher/memoryQueue.ts';
 import { applyManifests } from '../localstack/applyManifests.ts';
 import { repoRoot } from '../localstack/repoRoot.ts';
 import type { DemoCluster } from './DemoCluster.ts';
+import { bindLocalWatcherUser } from '../localstack/bindLocalWatcherUser.ts';
 
 /** Options of {@link demoDriftRepair}. */
 export interface DriftRepairOptions {
@@ -146,17 +147,7 @@ async function installWatcherAccess(admin: KubeConfig, watcherUser: string | und
   const apply = (o: KubernetesObject) =>
     client.patch(o, undefined, undefined, 'aks-keysync-demo', true, PatchStrategy.ServerSideApply);
   if (role) await apply(role);
-  await apply({
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'ClusterRoleBinding',
-    metadata: { name: `aks-keysync-watcher-${watcherUser}` },
-    roleRef: {
-      apiGroup: 'rbac.authorization.k8s.io',
-      kind: 'ClusterRole',
-      name: role?.metadata?.name ?? 'aks-keysync-watcher',
-    },
-    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: watcherUser }],
-  } as KubernetesObject);
+  await bindLocalWatcherUser(admin, watcherUser);
 }
 
 async function read(core: CoreV1Api, namespace: string, name: string) {

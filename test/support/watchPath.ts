@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 
 import type { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { KubernetesObjectApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 
 import { InvocationContext } from '../../functions/azureFunctions.ts';
 import { createWatchEventHandler } from '../../functions/onClusterWatchEvent.ts';
@@ -17,6 +17,7 @@ import { ClusterWatcher } from '../../watcher/ClusterWatcher.ts';
 import { createKubeInformerFactory } from '../../watcher/kubeInformers.ts';
 import type { QueueConsumer } from '../../watcher/memoryQueue.ts';
 import { MemoryQueue } from '../../watcher/memoryQueue.ts';
+import { bindLocalWatcherUser } from '../../scripts/localstack/bindLocalWatcherUser.ts';
 
 const repo = new URL('../../', import.meta.url).pathname;
 
@@ -29,20 +30,7 @@ const repo = new URL('../../', import.meta.url).pathname;
 export async function installWatcherManifests(admin: KubeConfig): Promise<void> {
   await applyManifests(admin, join(repo, 'infra/k8s/watcher.yaml'));
   await applyManifests(admin, join(repo, 'infra/k8s/secret-ownership-policy.yaml'));
-  await KubernetesObjectApi.makeApiClient(admin).patch(
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: { name: 'aks-keysync-watcher-test-user' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'aks-keysync-watcher' },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'keysync-watcher' }],
-    },
-    undefined,
-    undefined,
-    'aks-keysync-tests',
-    true,
-    PatchStrategy.ServerSideApply,
-  );
+  await bindLocalWatcherUser(admin, 'keysync-watcher');
 }
 
 /** A running watch path. */
