@@ -18,9 +18,8 @@ import { createTableClusterStore } from './clusters/createTableClusterStore.ts';
 import type { Config } from './config.ts';
 import { createDefaultKeyProviderRegistry } from './keys/registry.ts';
 import type { KeyProviderRegistry } from './keys/registry.ts';
-import type { KeyFingerprintStore } from './keys/KeyFingerprintStore.ts';
-import { createTableKeyFingerprintStore } from './keys/KeyFingerprintStore.ts';
-import { trackKeyFingerprints } from './keys/trackKeyFingerprints.ts';
+import type { KeyLedger } from './keys/KeyLedger.ts';
+import { createTableKeyLedger } from './keys/createTableKeyLedger.ts';
 import type { ArmEventDeps } from './events/handleArmChanges.ts';
 import type { Logger } from './logging.ts';
 import type { ResyncDeps } from './resync/runResync.ts';
@@ -39,8 +38,8 @@ export interface Services {
   readonly index: BindingIndex;
   readonly connect: ClusterConnector;
   readonly providers: KeyProviderRegistry;
-  readonly fingerprints: KeyFingerprintStore;
-  /** Dependencies of a resync, logging to `logger`. Every key read is fingerprinted. */
+  readonly ledger: KeyLedger;
+  /** Dependencies of a resync, logging to `logger`. Every key read is ordered through the key ledger. */
   resyncDeps(logger: Logger): ResyncDeps;
   /** Dependencies of the ARM event path, logging to `logger`. */
   armEventDeps(logger: Logger): ArmEventDeps;
@@ -51,7 +50,7 @@ export interface ServiceOverrides {
   readonly credential?: TokenCredential;
   readonly clusters?: ClusterStore;
   readonly index?: BindingIndex;
-  readonly fingerprints?: KeyFingerprintStore;
+  readonly ledger?: KeyLedger;
   /** Waits between stale key reads after a regenerate event. */
   readonly staleRetryDelaysInMs?: readonly number[];
   /** Clock skew tolerated between ARM event times and ours. */
@@ -81,7 +80,7 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     overrides.clusters ?? createTableClusterStore(tableClient(config, config.clustersTable, credential));
   const indexTable = tableClient(config, config.bindingsTable, credential);
   const index = overrides.index ?? createTableBindingIndex(indexTable);
-  const fingerprints = overrides.fingerprints ?? createTableKeyFingerprintStore(indexTable);
+  const ledger = overrides.ledger ?? createTableKeyLedger(indexTable);
   const connect = createClusterConnector({
     credential,
     requestTimeoutInMs: config.kubeRequestTimeoutInMs,
@@ -96,7 +95,8 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     clusters,
     index,
     connect,
-    providers: trackKeyFingerprints(providers, { store: fingerprints, now }),
+    providers,
+    ledger,
     logger,
     clusterConcurrency: config.clusterConcurrency,
     resourceConcurrency: config.resourceConcurrency,
@@ -109,12 +109,10 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     index,
     connect,
     providers,
-    fingerprints,
+    ledger,
     resyncDeps,
     armEventDeps: (logger) => ({
       ...resyncDeps(logger),
-      providers,
-      fingerprints,
       ...(overrides.staleRetryDelaysInMs ? { staleRetryDelaysInMs: overrides.staleRetryDelaysInMs } : {}),
       ...(overrides.clockSkewInMs !== undefined ? { clockSkewInMs: overrides.clockSkewInMs } : {}),
     }),

@@ -19,8 +19,12 @@ export const ErrorCode = {
   ArmConflict: 'ArmConflict',
   DataPlaneDisabled: 'DataPlaneDisabled',
   StaleKeys: 'StaleKeys',
+  /** A Secret exists at the destination and is not aks-keysync's: permanent until a person acts. */
   SecretNotOwned: 'SecretNotOwned',
+  /** Another KeyBinding owns the destination Secret: permanent until a person acts. */
   SecretConflict: 'SecretConflict',
+  /** A write lost an optimistic-concurrency race (HTTP 409) more often than it retries: retryable. */
+  WriteConflict: 'WriteConflict',
   ClusterUnreachable: 'ClusterUnreachable',
   ClusterForbidden: 'ClusterForbidden',
   ClusterNotRegistered: 'ClusterNotRegistered',

@@ -45,8 +45,8 @@ export function criticalPath(run: EventRun): PathStep[] {
     ['ARM GET of the resource (endpoints, key-auth flag)', lastEnd(s, isArm('GET'))],
     ['ARM listKeys (after a client-side write token)', lastEnd(s, isArm('listKeys'))],
     [
-      'key fingerprint read + record (Azurite, stale-read check)',
-      lastEnd(s, (x) => x.name.startsWith('fingerprints.')),
+      'key ledger: order the key state (Azurite, stale-read check)',
+      lastEnd(s, (x) => x.name.startsWith('ledger.')),
     ],
     ['read the target Secrets (16 per cluster at a time)', lastEnd(s, named('k8s.getSecret'))],
     [

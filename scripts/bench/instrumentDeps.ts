@@ -1,12 +1,12 @@
 /**
  * Timing decorators around the engine's dependencies (binding index, cluster registry, connector and the
- * cluster client it returns, key providers, key fingerprints). They record a span per call on a
+ * cluster client it returns, key providers, the key ledger). They record a span per call on a
  * {@link Timeline} and change nothing else, so the engine runs its own code path unmodified.
  */
 import type { BindingIndex } from '../../shared/bindings/BindingIndex.ts';
 import type { ClusterConnector } from '../../shared/clusters/ClusterConnector.ts';
 import type { ClusterStore } from '../../shared/clusters/ClusterStore.ts';
-import type { KeyFingerprintStore } from '../../shared/keys/KeyFingerprintStore.ts';
+import type { KeyLedger } from '../../shared/keys/KeyLedger.ts';
 import type { KeyProvider } from '../../shared/keys/KeyProvider.ts';
 import type { ClusterClient } from '../../shared/kube/ClusterClient.ts';
 import type { KeyProviderLookup } from '../../shared/reconcile/preflightBinding.ts';
@@ -18,7 +18,7 @@ import type { Timeline } from './Timeline.ts';
  * @param deps - resync or ARM-event dependencies
  * @param timeline - where spans go
  */
-export function instrumentDeps<T extends ResyncDeps & { readonly fingerprints?: KeyFingerprintStore }>(
+export function instrumentDeps<T extends ResyncDeps>(
   deps: T,
   timeline: Timeline,
 ): T {
@@ -28,7 +28,7 @@ export function instrumentDeps<T extends ResyncDeps & { readonly fingerprints?: 
     clusters: timedClusters(deps.clusters, timeline),
     connect: timedConnector(deps.connect, timeline),
     providers: timedProviders(deps.providers, timeline),
-    ...(deps.fingerprints ? { fingerprints: timedFingerprints(deps.fingerprints, timeline) } : {}),
+    ledger: timedLedger(deps.ledger, timeline),
   };
 }
 
@@ -88,9 +88,8 @@ function timedProviders(providers: KeyProviderLookup, t: Timeline): KeyProviderL
   };
 }
 
-function timedFingerprints(store: KeyFingerprintStore, t: Timeline): KeyFingerprintStore {
+function timedLedger(ledger: KeyLedger, t: Timeline): KeyLedger {
   return {
-    get: (k) => t.time('fingerprints.get', '', () => store.get(k)),
-    record: (k, f, now) => t.time('fingerprints.record', '', () => store.record(k, f, now)),
+    observe: (k, f, span, record) => t.time('ledger.observe', '', () => ledger.observe(k, f, span, record)),
   };
 }

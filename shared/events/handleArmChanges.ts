@@ -1,44 +1,42 @@
-import pLimit from 'p-limit';
-
 import type { IndexEntry } from '../bindings/BindingIndex.ts';
 import { ErrorCode, KeySyncError } from '../errors.ts';
-import type { KeyFingerprintStore } from '../keys/KeyFingerprintStore.ts';
-import { trackKeyFingerprints } from '../keys/trackKeyFingerprints.ts';
 import { errorFields } from '../logging.ts';
 import type { LoadedCluster } from '../reconcile/LoadedCluster.ts';
 import { loadCluster } from '../reconcile/loadCluster.ts';
-import type { BindingReport, ClusterFailure } from '../reconcile/ResyncReport.ts';
+import type { BindingReport, ClusterFailure, PassOutcome } from '../reconcile/ResyncReport.ts';
+import { retryableFailures } from '../reconcile/ResyncReport.ts';
+import type { ClusterSource } from '../reconcile/syncClusters.ts';
 import { syncClusters } from '../reconcile/syncClusters.ts';
-import { toClusterFailure } from '../reconcile/toClusterFailure.ts';
 import type { ResyncDeps } from '../resync/runResync.ts';
 import type { ArmChange } from './ArmChange.ts';
 
 /** What the ARM event path needs beyond a resync's dependencies. */
 export interface ArmEventDeps extends ResyncDeps {
-  readonly fingerprints: KeyFingerprintStore;
   /** Waits between stale reads after a regeneration (default about 15 s in all). */
   readonly staleRetryDelaysInMs?: readonly number[];
-  /** Clock skew tolerated between ARM event times and ours (default 0, see trackKeyFingerprints). */
+  /** Clock skew tolerated between ARM event times and ours (default 0, see ADR 0005). */
   readonly clockSkewInMs?: number;
 }
 
 /** The outcome of handling changes. */
-export interface ArmEventOutcome {
+export interface ArmEventOutcome extends PassOutcome {
   readonly bindings: readonly BindingReport[];
   readonly clusterFailures: readonly ClusterFailure[];
   /** ARM key fetches made: one per affected resource. */
   readonly resourcesFetched: number;
-  /** Failures worth a redelivery (unreachable cluster, throttling, stale keys). */
+  /** Failures worth a redelivery (see retryableFailures): empty when every Secret is as it should be. */
   readonly retryable: readonly KeySyncError[];
 }
 
 /**
  * The rotation pickup: for each changed resource, finds its bindings in the index (one query), re-reads them
  * from their clusters (the cluster is the truth), fetches the resource's keys once, and applies the Secrets
- * to every cluster concurrently, each isolated. A deleted resource is not fetched: its bindings go Ready=False
- * `ResourceDeleted` and their Secrets stay until the binding is deleted. Duplicate, late and reordered events
- * converge: an unchanged Secret is never written.
- * @param deps - engine dependencies, index and fingerprint store
+ * to every cluster as soon as that cluster is read, each isolated. A deleted resource is not fetched: its
+ * bindings go Ready=False `ResourceDeleted` and their Secrets stay until the binding is deleted. Duplicate,
+ * late and reordered events converge: an unchanged Secret is never written, and a Secret never goes back to
+ * older keys. Any retryable failure (a cluster, a resource, one Secret's write) is in `retryable`, so the
+ * adapter has the event delivered again.
+ * @param deps - engine dependencies, index and key ledger
  * @param changes - classified events (several may name one resource)
  */
 export async function handleArmChanges(
@@ -70,23 +68,14 @@ export async function handleArmChanges(
   );
   if (entries.length === 0) return { bindings: [], clusterFailures: [], resourcesFetched: 0, retryable: [] };
 
-  const { loaded, failures } = await loadIndexedClusters(deps, entries);
-  const providers = trackKeyFingerprints(deps.providers, {
-    store: deps.fingerprints,
-    now: deps.now,
+  const result = await syncClusters(await indexedSources(deps, entries), deps, {
+    dryRun: false,
+    resourceErrors,
     regeneratedAt,
     ...(deps.staleRetryDelaysInMs ? { staleRetryDelaysInMs: deps.staleRetryDelaysInMs } : {}),
-    ...(deps.clockSkewInMs !== undefined ? { clockSkewInMs: deps.clockSkewInMs } : {}),
+    ...(deps.clockSkewInMs !== undefined ? { eventClockSkewInMs: deps.clockSkewInMs } : {}),
   });
-  const result = await syncClusters(loaded, { ...deps, providers }, { dryRun: false, resourceErrors });
-  const clusterFailures = [...failures, ...result.clusterFailures];
-  const retryable = [
-    ...result.resourceErrors.filter((e) => e.retryable),
-    ...clusterFailures
-      .filter((f) => f.retryable)
-      .map((f) => new KeySyncError(f.reason, f.message, { retryable: true })),
-  ];
-  return { bindings: result.bindings, clusterFailures, resourcesFetched: result.resourcesFetched, retryable };
+  return { ...result, retryable: retryableFailures(result) };
 }
 
 /** One change per resource: a delete wins over a key change over a write; the latest key event's time counts. */
@@ -102,37 +91,32 @@ function mergeChanges(changes: readonly ArmChange[]): Map<string, ArmChange> {
   return out;
 }
 
-/** Loads the indexed bindings, cluster by cluster, concurrently; an unregistered cluster means a stale index. */
-async function loadIndexedClusters(deps: ArmEventDeps, entries: readonly IndexEntry[]) {
+/**
+ * One source per cluster the entries name, each loading just those bindings. An unregistered cluster means a
+ * stale index entry: skipped with a log line (the next resync rebuilds the index).
+ */
+async function indexedSources(deps: ArmEventDeps, entries: readonly IndexEntry[]): Promise<ClusterSource[]> {
   const names = new Map<string, Set<string>>();
   for (const e of entries)
     names.set(e.cluster, (names.get(e.cluster) ?? new Set()).add(`${e.namespace}/${e.name}`));
-  const limit = pLimit(Math.max(1, deps.clusterConcurrency));
-  const loaded: LoadedCluster[] = [];
-  const failures: ClusterFailure[] = [];
-  await Promise.all(
-    [...names].map(([cluster, wanted]) =>
-      limit(async () => {
-        const registration = await deps.clusters.get(cluster);
-        if (!registration) {
-          deps.logger.warn(
-            { cluster, bindings: wanted.size },
-            'index names an unregistered cluster; skipped',
-          );
-          return;
-        }
-        try {
-          const cluster = await loadCluster(registration, deps.connect, { names: wanted });
-          loaded.push(cluster);
-          await forgetMissing(deps, cluster, wanted);
-        } catch (err) {
-          deps.logger.warn({ cluster, ...errorFields(err) }, 'cluster could not be read');
-          failures.push(toClusterFailure(cluster, err));
-        }
-      }),
-    ),
+  const sources = await Promise.all(
+    [...names].map(async ([cluster, wanted]): Promise<ClusterSource | undefined> => {
+      const registration = await deps.clusters.get(cluster);
+      if (!registration) {
+        deps.logger.warn({ cluster, bindings: wanted.size }, 'index names an unregistered cluster; skipped');
+        return undefined;
+      }
+      return {
+        name: cluster,
+        load: async () => {
+          const loaded = await loadCluster(registration, deps.connect, { names: wanted });
+          await forgetMissing(deps, loaded, wanted);
+          return loaded;
+        },
+      };
+    }),
   );
-  return { loaded, failures };
+  return sources.filter((s): s is ClusterSource => s !== undefined);
 }
 
 /** Index entries whose binding no longer exists are removed (the index is a cache; the cluster is the truth). */

@@ -1,7 +1,18 @@
 import type { ArmResourceId } from '../arm/parseResourceId.ts';
+import type { KeySyncError } from '../errors.ts';
 
 /** Values a provider produced: value name (e.g. `primaryKey`) -> value. Treat every value as secret. */
 export type KeyValues = ReadonlyMap<string, string>;
+
+/**
+ * What one fetch produced: the values it could, and per value name it could not, why. A value one binding asks
+ * for and the resource lacks (`queueEndpoint` of a BlockBlobStorage account, keys of a resource whose key
+ * authentication is off) fails only the bindings that ask for it, never the other bindings of the resource.
+ */
+export interface FetchedValues {
+  readonly values: KeyValues;
+  readonly unavailable: ReadonlyMap<string, KeySyncError>;
+}
 
 /** Options for {@link KeyProvider.fetchValues}. */
 export interface FetchValuesOptions {
@@ -18,9 +29,10 @@ export interface FetchValuesOptions {
  * - reads the resource first and refuses, with `DataPlaneDisabled`, when key authentication is disabled on it;
  * - never logs or embeds values in errors.
  *
- * Errors thrown are {@link KeySyncError}s: `ResourceNotFound` (404), `ArmForbidden` (403), `ArmThrottled`
- * (429 after the client's own waits, retryable), `ArmUnavailable` (5xx, timeouts, retryable),
- * `DataPlaneDisabled`.
+ * Errors thrown are {@link KeySyncError}s about the whole resource: `ResourceNotFound` (404), `ArmForbidden`
+ * (403), `ArmThrottled` (429 after the client's own waits, retryable), `ArmUnavailable` (5xx, timeouts,
+ * retryable). What only some values lack (`DataPlaneDisabled` for keys, a missing endpoint) is returned in
+ * {@link FetchedValues.unavailable} instead, so it fails only the bindings that ask for those values.
  */
 export interface KeyProvider {
   /** Lower-cased ARM resource type this provider serves, e.g. `microsoft.storage/storageaccounts`. */
@@ -43,11 +55,11 @@ export interface KeyProvider {
    * @param resource - the resource, already parsed and of this provider's type
    * @param wanted - value names to produce; all are members of {@link valueNames}
    * @param options - cancellation
-   * @returns exactly the wanted values
+   * @returns every wanted value, each either in `values` or in `unavailable`
    */
   fetchValues(
     resource: ArmResourceId,
     wanted: ReadonlySet<string>,
     options?: FetchValuesOptions,
-  ): Promise<KeyValues>;
+  ): Promise<FetchedValues>;
 }

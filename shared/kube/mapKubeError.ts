@@ -25,7 +25,7 @@ export function mapKubeError(err: unknown, op: KubeOperation): KeySyncError {
     });
   }
   if (code === 409) {
-    return new KeySyncError(ErrorCode.SecretConflict, `${where} conflicted (409): ${status}`, {
+    return new KeySyncError(ErrorCode.WriteConflict, `${where} conflicted (409): ${status}`, {
       retryable: true,
       details,
       cause: err,

@@ -2,7 +2,7 @@ import { ErrorCode, isKeySyncError, KeySyncError, SecretNotOwnedError } from '..
 import type { ClusterClient, SecretObject } from '../kube/ClusterClient.ts';
 import type { BindingPlan, DesiredSecret } from './collectDesiredSecrets.ts';
 import { hashSecretData } from './hashSecretData.ts';
-import { ownedSecretMetadata, ownership, secretOwner } from './ownership.ts';
+import { ownedSecretMetadata, ownership, recordedKeyGeneration, secretOwner } from './ownership.ts';
 import type { SecretReport } from './ResyncReport.ts';
 
 /** Options for {@link applyBindingPlan}. */
@@ -13,14 +13,22 @@ export interface ApplyOptions {
   readonly existing: ReadonlyMap<string, SecretObject | undefined>;
 }
 
+/** Writes of one Secret tried when they keep losing optimistic-concurrency races (HTTP 409). */
+export const maxWriteAttempts = 3;
+
 /**
  * Applies one binding's plan to its cluster: creates missing Secrets, replaces changed ones (with their
- * resourceVersion, re-reading once on a conflict), leaves identical ones alone (no write), refuses Secrets
- * it does not own, and deletes Secrets the binding no longer maps if they are still its own.
+ * resourceVersion), leaves identical ones alone (no write), refuses Secrets it does not own, and deletes
+ * Secrets the binding no longer maps if they are still its own.
+ *
+ * Writes are monotonic (docs/adr/0006-monotonic-key-writes.md): a Secret that records a newer key generation
+ * than the plan's is left as it is (`superseded`), so a pass that read keys before another path wrote newer
+ * ones can never put the older keys back. The decision is taken on the Secret as read and made atomic by its
+ * resourceVersion; on a 409 the Secret is read again and the decision taken again.
  * @param client - the binding's cluster
  * @param plan - from the collector; must have no error
  * @param options - dry run and the Secrets already read
- * @returns one report per Secret touched, sorted by name
+ * @returns one report per Secret touched, sorted by name; failures are in the reports, never thrown
  */
 export async function applyBindingPlan(
   client: ClusterClient,
@@ -29,7 +37,8 @@ export async function applyBindingPlan(
 ): Promise<SecretReport[]> {
   const reports: SecretReport[] = [];
   for (const desired of plan.secrets) {
-    reports.push(await applyOne(client, desired, options.existing.get(desired.name), options.dryRun));
+    const known = options.existing.has(desired.name);
+    reports.push(await applyOne(client, desired, known, options.existing.get(desired.name), options.dryRun));
   }
   for (const name of plan.staleSecrets) {
     const r = await removeStale(client, plan, name, options);
@@ -41,37 +50,41 @@ export async function applyBindingPlan(
 async function applyOne(
   client: ClusterClient,
   desired: DesiredSecret,
+  known: boolean,
   existing: SecretObject | undefined,
   dryRun: boolean,
 ): Promise<SecretReport> {
   const keys = Object.keys(desired.data).sort();
-  let current = existing;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const action = decide(client.cluster, desired, current);
-      if (action === 'unchanged' || dryRun) return { name: desired.name, action, keys };
-      const body = toWrite(desired, current);
-      if (action === 'created') await client.createSecret(body);
-      else await client.replaceSecret(body);
-      return { name: desired.name, action, keys };
-    } catch (err) {
-      const conflict = isKeySyncError(err) && err.code === ErrorCode.SecretConflict && err.retryable;
-      if (conflict && attempt < 3) {
-        current = await client.getSecret(desired.namespace, desired.name);
-        continue;
+  try {
+    let current = known ? existing : await client.getSecret(desired.namespace, desired.name);
+    for (let attempt = 1; ; attempt++) {
+      const decision = decide(client.cluster, desired, current);
+      if (decision.action === 'unchanged' || decision.action === 'superseded' || dryRun) {
+        return { name: desired.name, action: decision.action, keys, dataHash: decision.dataHash };
       }
-      return failed(desired.name, keys, err);
+      try {
+        const body = toWrite(desired, current);
+        if (decision.action === 'created') await client.createSecret(body);
+        else await client.replaceSecret(body);
+        return { name: desired.name, action: decision.action, keys, dataHash: desired.dataHash };
+      } catch (err) {
+        const lostRace = isKeySyncError(err) && err.code === ErrorCode.WriteConflict;
+        if (!lostRace || attempt >= maxWriteAttempts) throw err;
+        current = await client.getSecret(desired.namespace, desired.name);
+      }
     }
+  } catch (err) {
+    return failed(desired.name, keys, err);
   }
 }
 
+type Decision =
+  | { readonly action: 'created' | 'updated'; readonly dataHash?: undefined }
+  | { readonly action: 'unchanged' | 'superseded'; readonly dataHash: string };
+
 /** Decides the action for one Secret; throws when it is not ours to write. */
-function decide(
-  cluster: string,
-  desired: DesiredSecret,
-  current: SecretObject | undefined,
-): 'created' | 'updated' | 'unchanged' {
-  if (!current) return 'created';
+function decide(cluster: string, desired: DesiredSecret, current: SecretObject | undefined): Decision {
+  if (!current) return { action: 'created' };
   const owner = secretOwner(current);
   if (owner.kind === 'foreign') {
     throw new SecretNotOwnedError(cluster, desired.namespace, desired.name);
@@ -91,21 +104,37 @@ function decide(
       },
     );
   }
-  const sameData = hashSecretData(current.data) === desired.dataHash;
+  const held = recordedKeyGeneration(current);
+  const currentHash = hashSecretData(current.data);
+  const sameResource = current.annotations[ownership.resourceIdAnnotation] === desired.owner.resourceId;
+  // Only a Secret still as we wrote it (data matching its own hash annotation) can vouch for its generation:
+  // a hand-edited one is restored whatever it claims.
+  const intact = current.annotations[ownership.dataHashAnnotation] === currentHash;
+  if (desired.keys && held !== undefined && sameResource && intact && held > desired.keys.generation) {
+    return { action: 'superseded', dataHash: currentHash };
+  }
+  const sameData = currentHash === desired.dataHash;
   const sameMeta =
     current.annotations[ownership.dataHashAnnotation] === desired.dataHash &&
-    current.annotations[ownership.resourceIdAnnotation] === desired.owner.resourceId;
-  return sameData && sameMeta ? 'unchanged' : 'updated';
+    sameResource &&
+    (!desired.keys || held === desired.keys.generation);
+  return sameData && sameMeta ? { action: 'unchanged', dataHash: desired.dataHash } : { action: 'updated' };
 }
 
 function toWrite(desired: DesiredSecret, current: SecretObject | undefined) {
-  const meta = ownedSecretMetadata(desired.owner, desired.dataHash);
+  const meta = ownedSecretMetadata(desired.owner, desired.dataHash, desired.keys);
+  const annotations: Record<string, string> = { ...current?.annotations, ...meta.annotations };
+  if (!desired.keys) {
+    // Data without keys carries no key state: a generation left from earlier would misname it.
+    delete annotations[ownership.keyGenerationAnnotation];
+    delete annotations[ownership.keyFingerprintAnnotation];
+  }
   return {
     namespace: desired.namespace,
     name: desired.name,
     // Keep labels and annotations others added (e.g. Reloader's); ours win.
     labels: { ...current?.labels, ...meta.labels },
-    annotations: { ...current?.annotations, ...meta.annotations },
+    annotations,
     ownerReferences: meta.ownerReferences,
     data: desired.data,
     ...(current ? { resourceVersion: current.resourceVersion } : {}),
@@ -138,11 +167,23 @@ async function removeStale(
   }
 }
 
+/**
+ * A failed Secret's report: ownership refusals are `conflict` (permanent until a person acts), anything else is
+ * `error` with the error's retryable flag (unknown errors count as retryable: trying again costs little).
+ */
 function failed(name: string, keys: string[], err: unknown): SecretReport {
   if (isKeySyncError(err)) {
-    const action =
-      err.code === ErrorCode.SecretNotOwned || err.code === ErrorCode.SecretConflict ? 'conflict' : 'error';
-    return { name, action, keys, reason: err.code, message: err.message };
+    const ownership = err.code === ErrorCode.SecretNotOwned || err.code === ErrorCode.SecretConflict;
+    return ownership
+      ? { name, action: 'conflict', keys, reason: err.code, message: err.message, retryable: false }
+      : { name, action: 'error', keys, reason: err.code, message: err.message, retryable: err.retryable };
   }
-  return { name, action: 'error', keys, reason: ErrorCode.Internal, message: 'unexpected error (see logs)' };
+  return {
+    name,
+    action: 'error',
+    keys,
+    reason: ErrorCode.Internal,
+    message: 'unexpected error (see logs)',
+    retryable: true,
+  };
 }

@@ -91,13 +91,17 @@ async function applyPlan(
     ...ref(binding),
     action,
     secrets,
+    retryable: secrets.some((s) => s.retryable === true),
     ...(failed
       ? { reason: failed.reason ?? ErrorCode.Internal, message: failed.message ?? 'write failed' }
       : {}),
   };
 }
 
-/** Reads every Secret the bindings target or used to own; a failed read counts as "unknown" (undefined). */
+/**
+ * Reads every Secret the bindings target or used to own. A failed read is left out of the map: the writer
+ * reads that Secret again itself, so the failure lands in that one binding's report.
+ */
 async function readTargets(
   cluster: LoadedCluster,
   inputs: readonly BindingInput[],
@@ -134,7 +138,7 @@ async function recordOutcome(
   options: ApplyToClusterOptions,
 ): Promise<void> {
   const { binding } = plan;
-  const hashes = new Map(plan.secrets.map((s) => [s.name, s.dataHash]));
+  const hashes = new Map(report.secrets.flatMap((s) => (s.dataHash ? [[s.name, s.dataHash] as const] : [])));
   try {
     await cluster.client.patchKeyBindingStatus(
       binding,
@@ -161,7 +165,7 @@ export function errorReport(
     secrets: [],
     reason: error.code,
     message: error.message,
-    retryable: error.retryable,
+    retryable: !conflict && error.retryable,
   };
 }
 

@@ -2,6 +2,7 @@ import type { KeyBinding } from '../bindings/KeyBinding.ts';
 import { bindingLabel } from '../bindings/KeyBinding.ts';
 import { ErrorCode, KeySyncError } from '../errors.ts';
 import type { KeyValues } from '../keys/KeyProvider.ts';
+import type { KeyGeneration } from './createResourceFetcher.ts';
 import { hashSecretData } from './hashSecretData.ts';
 import type { SecretOwner } from './ownership.ts';
 
@@ -14,6 +15,8 @@ export interface DesiredSecret {
   /** Data key -> plain value. Secret: never log. */
   readonly data: Readonly<Record<string, string>>;
   readonly dataHash: string;
+  /** The key state the data comes from, when it was read with the resource's keys: orders writes. */
+  readonly keys?: KeyGeneration;
 }
 
 /** What one binding should look like in its cluster after this pass. */
@@ -31,6 +34,8 @@ export interface BindingPlan {
 export interface BindingInput {
   readonly binding: KeyBinding;
   readonly values?: KeyValues;
+  /** The key state `values` were read from, when they include keys. */
+  readonly keys?: KeyGeneration;
   readonly error?: KeySyncError;
 }
 
@@ -90,6 +95,7 @@ function planFor(input: BindingInput, claims: Map<string, KeyBinding>): BindingP
       owner: binding,
       data,
       dataHash: hashSecretData(data),
+      ...(input.keys ? { keys: input.keys } : {}),
     };
   });
   return { binding, secrets, staleSecrets: stale };

@@ -9,6 +9,10 @@ export const ownership = {
   bindingAnnotation: 'keysync.dev/binding',
   resourceIdAnnotation: 'keysync.dev/resource-id',
   dataHashAnnotation: 'keysync.dev/data-hash',
+  /** The generation of the key state the data comes from (see KeyLedger): a write never lowers it. */
+  keyGenerationAnnotation: 'keysync.dev/key-generation',
+  /** The first 16 hex characters of that key state's fingerprint: which keys a Secret holds, by hash. */
+  keyFingerprintAnnotation: 'keysync.dev/key-fingerprint',
 } as const;
 
 /** The metadata of an existing Secret that ownership decisions need (never its data). */
@@ -41,11 +45,26 @@ export function secretOwner(meta: SecretOwnershipView): SecretOwner {
 }
 
 /**
+ * The key generation a Secret records, if any (an unreadable one counts as none).
+ * @param meta - the Secret's metadata
+ */
+export function recordedKeyGeneration(meta: SecretOwnershipView): number | undefined {
+  const raw = meta.annotations?.[ownership.keyGenerationAnnotation];
+  const n = raw === undefined ? Number.NaN : Number(raw);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/**
  * The metadata aks-keysync puts on a Secret it writes for `binding`.
  * @param binding - the owner
  * @param dataHash - hash of the data written
+ * @param keys - the key state the data comes from, when it holds keys
  */
-export function ownedSecretMetadata(binding: KeyBinding, dataHash: string) {
+export function ownedSecretMetadata(
+  binding: KeyBinding,
+  dataHash: string,
+  keys?: { readonly generation: number; readonly fingerprint: string },
+) {
   return {
     labels: {
       [ownership.managedByLabel]: ownership.managedByValue,
@@ -55,6 +74,12 @@ export function ownedSecretMetadata(binding: KeyBinding, dataHash: string) {
       [ownership.bindingAnnotation]: binding.name,
       [ownership.resourceIdAnnotation]: binding.resourceId,
       [ownership.dataHashAnnotation]: dataHash,
+      ...(keys
+        ? {
+            [ownership.keyGenerationAnnotation]: String(keys.generation),
+            [ownership.keyFingerprintAnnotation]: keys.fingerprint,
+          }
+        : {}),
     },
     ownerReferences: [
       {

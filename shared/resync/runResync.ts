@@ -1,5 +1,3 @@
-import pLimit from 'p-limit';
-
 import type { BindingIndex } from '../bindings/BindingIndex.ts';
 import { indexEntriesOf } from '../bindings/indexEntriesOf.ts';
 import type { ClusterConnector } from '../clusters/ClusterConnector.ts';
@@ -8,11 +6,10 @@ import { ErrorCode, ValidationError } from '../errors.ts';
 import { errorFields } from '../logging.ts';
 import type { LoadedCluster } from '../reconcile/LoadedCluster.ts';
 import { loadCluster } from '../reconcile/loadCluster.ts';
-import type { ClusterFailure, ResyncReport } from '../reconcile/ResyncReport.ts';
+import type { ResyncReport } from '../reconcile/ResyncReport.ts';
 import { countActions } from '../reconcile/ResyncReport.ts';
-import type { SyncDeps } from '../reconcile/syncClusters.ts';
+import type { ClusterSource, SyncDeps } from '../reconcile/syncClusters.ts';
 import { syncClusters } from '../reconcile/syncClusters.ts';
-import { toClusterFailure } from '../reconcile/toClusterFailure.ts';
 
 /** A resync request: every filter is optional; all given filters must match. */
 export interface ResyncRequest {
@@ -52,37 +49,25 @@ export async function runResync(deps: ResyncDeps, request: ResyncRequest): Promi
     );
   }
 
-  const limit = pLimit(Math.max(1, deps.clusterConcurrency));
-  const failures: ClusterFailure[] = [];
-  const loaded: LoadedCluster[] = [];
   // The index is a cache: it is brought up to date while the clusters are synced, not before.
   const indexUpdates: Promise<void>[] = [];
-  await Promise.all(
-    selected.map((registration) =>
-      limit(async () => {
-        try {
-          const cluster = await loadCluster(registration, deps.connect, {
-            namespace: request.namespace,
-            resourceId: request.resourceId,
-          });
-          loaded.push(cluster);
-          if (!dryRun)
-            indexUpdates.push(updateIndex(deps, cluster, !request.namespace && !request.resourceId));
-        } catch (err) {
-          deps.logger.warn({ cluster: registration.name, ...errorFields(err) }, 'cluster could not be read');
-          failures.push(toClusterFailure(registration.name, err));
-        }
-      }),
-    ),
-  );
-
-  const [result] = await Promise.all([syncClusters(loaded, deps, { dryRun }), Promise.all(indexUpdates)]);
+  const sources: ClusterSource[] = selected.map((registration) => ({
+    name: registration.name,
+    load: async () => {
+      const cluster = await loadCluster(registration, deps.connect, {
+        namespace: request.namespace,
+        resourceId: request.resourceId,
+      });
+      if (!dryRun) indexUpdates.push(updateIndex(deps, cluster, !request.namespace && !request.resourceId));
+      return cluster;
+    },
+  }));
+  const result = await syncClusters(sources, deps, { dryRun });
+  await Promise.all(indexUpdates);
   const bindings = [...result.bindings].sort((a, b) =>
     `${a.cluster}/${a.namespace}/${a.binding}`.localeCompare(`${b.cluster}/${b.namespace}/${b.binding}`),
   );
-  const clusterFailures = [...failures, ...result.clusterFailures].sort((a, b) =>
-    a.cluster.localeCompare(b.cluster),
-  );
+  const { clusterFailures } = result;
   const report: ResyncReport = {
     dryRun,
     startedAt,

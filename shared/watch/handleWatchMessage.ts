@@ -14,7 +14,8 @@ import type { ClusterClient } from '../kube/ClusterClient.ts';
 import { errorFields } from '../logging.ts';
 import type { LoadedCluster } from '../reconcile/LoadedCluster.ts';
 import type { BindingReport } from '../reconcile/ResyncReport.ts';
-import { syncClusters } from '../reconcile/syncClusters.ts';
+import { retryableFailures } from '../reconcile/ResyncReport.ts';
+import { loadedSource, syncClusters } from '../reconcile/syncClusters.ts';
 import type { ResyncDeps } from '../resync/runResync.ts';
 import { isBindingInSync } from './isBindingInSync.ts';
 import type { WatchMessage } from './WatchMessage.ts';
@@ -40,14 +41,6 @@ export interface WatchHandlingResult {
   /** Empty when no KeyBinding maps the Secret the message is about. */
   readonly bindings: readonly WatchBindingOutcome[];
 }
-
-/** Reasons of a binding report that trying again later may fix. */
-const retryableReasons = new Set<string>([
-  ErrorCode.ClusterUnreachable,
-  ErrorCode.ArmThrottled,
-  ErrorCode.ArmUnavailable,
-  ErrorCode.StaleKeys,
-]);
 
 /** Where one message is handled: its cluster, reached. */
 interface Scope {
@@ -167,31 +160,21 @@ async function handleBinding(scope: Scope, target: Target): Promise<WatchBinding
   return reconcile(deps, { ...loaded, bindings: [binding] });
 }
 
-/** Reconciles one binding; throws when its whole cluster failed or its failure may pass on a retry. */
+/** Reconciles one binding; throws when a retry may fix what failed (see retryableFailures). */
 async function reconcile(deps: WatchHandlingDeps, cluster: LoadedCluster): Promise<WatchBindingOutcome> {
-  const result = await syncClusters([cluster], deps, { dryRun: false });
+  const result = await syncClusters([loadedSource(cluster)], deps, { dryRun: false });
+  const [retry] = retryableFailures(result);
+  if (retry) throw retry;
   const failure = result.clusterFailures[0];
   if (failure) {
     throw new KeySyncError(failure.reason, failure.message, {
-      retryable: failure.retryable,
+      retryable: false,
       details: { cluster: failure.cluster },
     });
   }
   const [report] = result.bindings;
   if (!report) return { binding: cluster.bindings[0]?.name ?? '', action: 'reconciled' };
-  if (isRetryableReport(report)) {
-    throw new KeySyncError(report.reason ?? ErrorCode.Internal, report.message ?? 'sync failed', {
-      retryable: true,
-      details: { cluster: report.cluster, namespace: report.namespace, binding: report.binding },
-    });
-  }
   return { binding: report.binding, action: 'reconciled', report };
-}
-
-function isRetryableReport(report: BindingReport): boolean {
-  if (report.retryable !== undefined) return report.retryable;
-  if (report.reason && retryableReasons.has(report.reason)) return true;
-  return report.secrets.some((s) => s.reason !== undefined && retryableReasons.has(s.reason));
 }
 
 /** The index is a cache: failing to update it is logged, never fatal (the next resync rebuilds it). */

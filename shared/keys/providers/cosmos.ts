@@ -90,7 +90,10 @@ export function createCosmosKeyProvider(deps: KeyProviderDeps) {
       const documentEndpoint = account.documentEndpoint;
       if (!needsKeys(catalogue, wanted))
         return pickValues(catalogue, resource, wanted, { documentEndpoint, keys: {} });
-      if (account.disableLocalAuth === true) throw dataPlaneDisabled(resource, 'disableLocalAuth=true');
+      if (account.disableLocalAuth === true) {
+        const refused = dataPlaneDisabled(resource, 'disableLocalAuth=true');
+        return pickValues(catalogue, resource, wanted, { documentEndpoint, keys: {} }, refused);
+      }
       await deps.rateLimiter.acquire(resource.subscriptionId, options.abortSignal);
       const readonlyOnly = [...wanted].every((w) => readonlyValues.has(w));
       const keys: DatabaseAccountListKeysResult = readonlyOnly

@@ -1,6 +1,6 @@
 import type { ArmResourceId } from '../../arm/parseResourceId.ts';
 import { ErrorCode, KeySyncError, ValidationError } from '../../errors.ts';
-import type { KeyValues } from '../KeyProvider.ts';
+import type { FetchedValues } from '../KeyProvider.ts';
 
 /** How one value is produced from what was fetched. */
 export interface ValueSource<C> {
@@ -39,39 +39,48 @@ export function needsKeys<C>(catalogue: ValueCatalogue<C>, wanted: ReadonlySet<s
 }
 
 /**
- * Produces exactly the wanted values.
+ * Produces every wanted value, or says per value why it cannot be had.
  * @param catalogue - the provider's catalogue
  * @param resource - the resource (for error messages)
  * @param wanted - value names, all in the catalogue
  * @param fetched - what was fetched from ARM
- * @throws KeySyncError `InvalidBinding` when the resource lacks a wanted property (e.g. no queue endpoint),
- *   `ArmUnavailable` (retryable) when ARM's key response lacked a key
+ * @param keysRefused - set when the resource refuses key authentication: every value that needs a key gets
+ *   this error (and nothing was fetched for them)
+ * @returns the values; `unavailable` holds `InvalidBinding` for a property the resource lacks (e.g. no queue
+ *   endpoint), `ArmUnavailable` (retryable) when ARM's key response lacked a key, or `keysRefused`
  */
 export function pickValues<C>(
   catalogue: ValueCatalogue<C>,
   resource: ArmResourceId,
   wanted: ReadonlySet<string>,
   fetched: C,
-): KeyValues {
+  keysRefused?: KeySyncError,
+): FetchedValues {
   const values = new Map<string, string>();
+  const unavailable = new Map<string, KeySyncError>();
   for (const name of wanted) {
     const source = catalogue[name];
-    const value = source?.read(fetched);
-    if (value === undefined || value === '') {
-      throw source?.needsKey
-        ? new KeySyncError(ErrorCode.ArmUnavailable, `ARM returned no ${name} for ${resource.id}`, {
-            retryable: true,
-            details: { resourceId: resource.id, value: name },
-          })
-        : new KeySyncError(
-            ErrorCode.InvalidBinding,
-            `${resource.id} has no ${name}; remove it from the binding`,
-            {
-              details: { resourceId: resource.id, value: name },
-            },
-          );
+    if (source?.needsKey && keysRefused) {
+      unavailable.set(name, keysRefused);
+      continue;
     }
-    values.set(name, value);
+    const value = source?.read(fetched);
+    if (value !== undefined && value !== '') values.set(name, value);
+    else if (source?.needsKey)
+      unavailable.set(
+        name,
+        new KeySyncError(ErrorCode.ArmUnavailable, `ARM returned no ${name} for ${resource.id}`, {
+          retryable: true,
+          details: { resourceId: resource.id, value: name },
+        }),
+      );
+    else
+      unavailable.set(
+        name,
+        new KeySyncError(ErrorCode.InvalidBinding, `${resource.id} has no ${name}; remove it from the binding`, {
+          details: { resourceId: resource.id, value: name },
+        }),
+      );
   }
-  return values;
+  return { values, unavailable };
 }

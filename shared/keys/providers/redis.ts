@@ -71,7 +71,8 @@ export function createRedisKeyProvider(deps: KeyProviderDeps) {
       );
       if (!needsKeys(catalogue, wanted)) return pickValues(catalogue, resource, wanted, { cache, keys: {} });
       if (cache.disableAccessKeyAuthentication === true) {
-        throw dataPlaneDisabled(resource, 'disableAccessKeyAuthentication=true');
+        const refused = dataPlaneDisabled(resource, 'disableAccessKeyAuthentication=true');
+        return pickValues(catalogue, resource, wanted, { cache, keys: {} }, refused);
       }
       await deps.rateLimiter.acquire(resource.subscriptionId, options.abortSignal);
       const keys = await callArm({ ...call, action: 'Microsoft.Cache/redis/listKeys/action' }, (o) =>

@@ -103,8 +103,10 @@ export function createStorageKeyProvider(deps: KeyProviderDeps) {
       );
       const name = account.name ?? resource.name;
       if (!needsKeys(catalogue, wanted)) return pickValues(catalogue, resource, wanted, { account, name });
-      if (account.allowSharedKeyAccess === false)
-        throw dataPlaneDisabled(resource, 'allowSharedKeyAccess=false');
+      if (account.allowSharedKeyAccess === false) {
+        const refused = dataPlaneDisabled(resource, 'allowSharedKeyAccess=false');
+        return pickValues(catalogue, resource, wanted, { account, name }, refused);
+      }
       await deps.rateLimiter.acquire(resource.subscriptionId, options.abortSignal);
       const listed = await callArm(
         { ...call, action: 'Microsoft.Storage/storageAccounts/listKeys/action' },

@@ -11,7 +11,7 @@ function fakeProvider(resourceType: string, valueNames: string[] = ['primaryKey'
     valueNames,
     keyValueNames: [],
     needsKeys: () => false,
-    fetchValues: () => Promise.resolve(new Map()),
+    fetchValues: () => Promise.resolve({ values: new Map(), unavailable: new Map() }),
   };
 }
 

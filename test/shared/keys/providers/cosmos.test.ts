@@ -56,7 +56,7 @@ describe('cosmos key provider', () => {
 
   it('returns every value with one listKeys call', async () => {
     const { provider: p, limiter } = provider();
-    const values = await p.fetchValues(parseResourceId(id), new Set(p.valueNames));
+    const { values: values } = await p.fetchValues(parseResourceId(id), new Set(p.valueNames));
     const k = sim.keysOf(id);
     const endpoint = 'https://cosmos-app.documents.azure.com:443/';
     expect(Object.fromEntries(values)).toEqual({
@@ -73,7 +73,7 @@ describe('cosmos key provider', () => {
 
   it('uses the read-only keys call when only read-only values are wanted', async () => {
     const { provider: p } = provider();
-    const values = await p.fetchValues(
+    const { values: values } = await p.fetchValues(
       parseResourceId(id),
       new Set(['primaryReadonlyMasterKey', 'secondaryReadonlyConnectionString', 'documentEndpoint']),
     );
@@ -84,7 +84,7 @@ describe('cosmos key provider', () => {
 
   it('makes no key call for the endpoint alone', async () => {
     const { provider: p, limiter } = provider();
-    const values = await p.fetchValues(parseResourceId(id), new Set(['documentEndpoint']));
+    const { values: values } = await p.fetchValues(parseResourceId(id), new Set(['documentEndpoint']));
     expect(Object.fromEntries(values)).toEqual({
       documentEndpoint: 'https://cosmos-app.documents.azure.com:443/',
     });
@@ -100,20 +100,23 @@ describe('cosmos key provider', () => {
       disableLocalAuth: true,
     });
     const { provider: p } = provider();
-    await expect(
-      p.fetchValues(parseResourceId(disabled), new Set(['primaryReadonlyMasterKey'])),
-    ).rejects.toMatchObject({
+    const { values, unavailable } = await p.fetchValues(
+      parseResourceId(disabled),
+      new Set(['primaryReadonlyMasterKey', 'documentEndpoint']),
+    );
+    expect(unavailable.get('primaryReadonlyMasterKey')).toMatchObject({
       code: ErrorCode.DataPlaneDisabled,
       retryable: false,
       message: expect.stringContaining('disableLocalAuth=true'),
     });
+    expect(values.has('documentEndpoint')).toBe(true);
     expect(keyCalls()).toEqual([]);
   });
 
   it('sees the new key after a regenerateKey long-running operation completed', async () => {
     const { provider: p } = provider();
     const resource = parseResourceId(id);
-    const before = await p.fetchValues(resource, new Set(['primaryMasterKey', 'secondaryMasterKey']));
+    const { values: before } = await p.fetchValues(resource, new Set(['primaryMasterKey', 'secondaryMasterKey']));
     const client = new CosmosDBManagementClient(
       simulatorConnection(sim).credential,
       sub,
@@ -125,7 +128,7 @@ describe('cosmos key provider', () => {
       { keyKind: 'primary' },
       { updateIntervalInMs: 20 },
     );
-    const after = await p.fetchValues(resource, new Set(['primaryMasterKey', 'secondaryMasterKey']));
+    const { values: after } = await p.fetchValues(resource, new Set(['primaryMasterKey', 'secondaryMasterKey']));
     expect(after.get('primaryMasterKey')).not.toBe(before.get('primaryMasterKey'));
     expect(after.get('primaryMasterKey')).toBe(sim.keysOf(id).primaryMasterKey);
     expect(after.get('secondaryMasterKey')).toBe(before.get('secondaryMasterKey'));
@@ -134,14 +137,14 @@ describe('cosmos key provider', () => {
   it('reads stale keys while the operation is still running (what the engine must retry)', async () => {
     const { provider: p } = provider();
     const resource = parseResourceId(id);
-    const before = (await p.fetchValues(resource, new Set(['secondaryMasterKey']))).get('secondaryMasterKey');
+    const before = (await p.fetchValues(resource, new Set(['secondaryMasterKey']))).values.get('secondaryMasterKey');
     const done = sim.regenerateKey(id, 'secondary');
-    expect((await p.fetchValues(resource, new Set(['secondaryMasterKey']))).get('secondaryMasterKey')).toBe(
+    expect((await p.fetchValues(resource, new Set(['secondaryMasterKey']))).values.get('secondaryMasterKey')).toBe(
       before,
     );
     await done;
     expect(
-      (await p.fetchValues(resource, new Set(['secondaryMasterKey']))).get('secondaryMasterKey'),
+      (await p.fetchValues(resource, new Set(['secondaryMasterKey']))).values.get('secondaryMasterKey'),
     ).not.toBe(before);
   });
 

@@ -109,7 +109,7 @@ describe('provider errors through the real SDK', () => {
     const p = storage();
     await p.fetchValues(parseResourceId(storageId), keys);
     const started = Date.now();
-    const values = await p.fetchValues(parseResourceId(storageId), keys);
+    const { values: values } = await p.fetchValues(parseResourceId(storageId), keys);
     expect(values.get('primaryKey')).toBe(sim.keysOf(storageId).key1);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(listKeysStatuses()).toEqual([200, 429, 200]);
@@ -137,7 +137,7 @@ describe('provider errors through the real SDK', () => {
 
   it('a transient 503 is retried by the SDK and succeeds', async () => {
     sim.injectFault({ match: { operation: 'listKeys/action' }, status: 503, times: 1 });
-    const values = await storage().fetchValues(parseResourceId(storageId), keys);
+    const { values: values } = await storage().fetchValues(parseResourceId(storageId), keys);
     expect(values.size).toBe(1);
     expect(listKeysStatuses()).toEqual([503, 200]);
   });

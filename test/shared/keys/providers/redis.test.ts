@@ -52,7 +52,7 @@ describe('redis key provider', () => {
 
   it('returns every value with one listKeys call', async () => {
     const { provider: p, limiter } = provider();
-    const values = await p.fetchValues(parseResourceId(id), new Set(p.valueNames));
+    const { values: values } = await p.fetchValues(parseResourceId(id), new Set(p.valueNames));
     const k = sim.keysOf(id);
     const host = 'redis-app.redis.cache.windows.net';
     expect(Object.fromEntries(values)).toEqual({
@@ -70,7 +70,7 @@ describe('redis key provider', () => {
 
   it('makes no listKeys call for host and ports', async () => {
     const { provider: p, limiter } = provider();
-    const values = await p.fetchValues(parseResourceId(id), new Set(['hostName', 'sslPort']));
+    const { values: values } = await p.fetchValues(parseResourceId(id), new Set(['hostName', 'sslPort']));
     expect(Object.fromEntries(values)).toEqual({
       hostName: 'redis-app.redis.cache.windows.net',
       sslPort: '6380',
@@ -81,9 +81,9 @@ describe('redis key provider', () => {
 
   it('sees a regenerated key', async () => {
     const { provider: p } = provider();
-    const before = (await p.fetchValues(parseResourceId(id), new Set(['primaryKey']))).get('primaryKey');
+    const before = (await p.fetchValues(parseResourceId(id), new Set(['primaryKey']))).values.get('primaryKey');
     await sim.regenerateKey(id, 'Primary');
-    const after = (await p.fetchValues(parseResourceId(id), new Set(['primaryKey']))).get('primaryKey');
+    const after = (await p.fetchValues(parseResourceId(id), new Set(['primaryKey']))).values.get('primaryKey');
     expect(after).not.toBe(before);
     expect(after).toBe(sim.keysOf(id).primaryKey);
   });
@@ -96,13 +96,16 @@ describe('redis key provider', () => {
       disableAccessKeyAuthentication: true,
     });
     const { provider: p } = provider();
-    await expect(
-      p.fetchValues(parseResourceId(disabled), new Set(['primaryConnectionString'])),
-    ).rejects.toMatchObject({
+    const { values, unavailable } = await p.fetchValues(
+      parseResourceId(disabled),
+      new Set(['primaryConnectionString', 'hostName']),
+    );
+    expect(unavailable.get('primaryConnectionString')).toMatchObject({
       code: ErrorCode.DataPlaneDisabled,
       retryable: false,
       message: expect.stringContaining('disableAccessKeyAuthentication=true'),
     });
+    expect(values.has('hostName')).toBe(true);
     expect(listKeysCalls()).toHaveLength(0);
   });
 

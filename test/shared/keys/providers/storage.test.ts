@@ -65,7 +65,7 @@ describe('storage key provider', () => {
 
   it('returns every value of the catalogue, keys as ARM has them', async () => {
     const { provider: p, limiter } = provider(countingRateLimiter());
-    const values = await p.fetchValues(parseResourceId(id), new Set(p.valueNames));
+    const { values: values } = await p.fetchValues(parseResourceId(id), new Set(p.valueNames));
     const keys = sim.keysOf(id);
     const endpoints =
       'BlobEndpoint=https://stapp.blob.core.windows.net;QueueEndpoint=https://stapp.queue.core.windows.net;' +
@@ -89,13 +89,13 @@ describe('storage key provider', () => {
 
   it('returns exactly the wanted values', async () => {
     const { provider: p } = provider(countingRateLimiter());
-    const values = await p.fetchValues(parseResourceId(id), new Set(['secondaryKey', 'blobEndpoint']));
+    const { values: values } = await p.fetchValues(parseResourceId(id), new Set(['secondaryKey', 'blobEndpoint']));
     expect([...values.keys()].sort()).toEqual(['blobEndpoint', 'secondaryKey']);
   });
 
   it('makes no listKeys call and takes no token when only endpoints are wanted', async () => {
     const { provider: p, limiter } = provider(countingRateLimiter());
-    const values = await p.fetchValues(
+    const { values: values } = await p.fetchValues(
       parseResourceId(id),
       new Set(['accountName', 'blobEndpoint', 'dfsEndpoint']),
     );
@@ -107,7 +107,7 @@ describe('storage key provider', () => {
 
   it('produces connection strings the Storage SDKs parse', async () => {
     const { provider: p } = provider(countingRateLimiter());
-    const values = await p.fetchValues(parseResourceId(id), new Set(['primaryConnectionString']));
+    const { values: values } = await p.fetchValues(parseResourceId(id), new Set(['primaryConnectionString']));
     const client = TableClient.fromConnectionString(values.get('primaryConnectionString') ?? '', 'orders');
     expect(client.url).toBe('https://stapp.table.core.windows.net');
     expect(client.tableName).toBe('orders');
@@ -132,21 +132,23 @@ describe('storage key provider', () => {
       allowSharedKeyAccess: false,
     });
     const { provider: p, limiter } = provider(countingRateLimiter());
-    const err = await p
-      .fetchValues(parseResourceId(disabled), new Set(['primaryConnectionString']))
-      .catch((e: unknown) => e);
+    const { values, unavailable } = await p.fetchValues(
+      parseResourceId(disabled),
+      new Set(['primaryConnectionString', 'blobEndpoint']),
+    );
+    const err = unavailable.get('primaryConnectionString');
     expect(err).toBeInstanceOf(KeySyncError);
     expect(err).toMatchObject({ code: ErrorCode.DataPlaneDisabled, retryable: false });
-    expect((err as Error).message).toContain(disabled);
-    expect((err as Error).message).toContain('allowSharedKeyAccess=false');
+    expect(err?.message).toContain(disabled);
+    expect(err?.message).toContain('allowSharedKeyAccess=false');
     expect(listKeysCalls()).toHaveLength(0);
     expect(limiter.acquired).toEqual([]);
-    // Endpoints stay available for Entra ID clients.
-    const endpoints = await p.fetchValues(parseResourceId(disabled), new Set(['blobEndpoint']));
-    expect(endpoints.get('blobEndpoint')).toBe('https://stnokeys.blob.core.windows.net/');
+    // Endpoints stay available for Entra ID clients, in the same fetch.
+    expect(values.get('blobEndpoint')).toBe('https://stnokeys.blob.core.windows.net/');
+    expect(values.has('primaryConnectionString')).toBe(false);
   });
 
-  it('reports a value the account does not have as an InvalidBinding', async () => {
+  it('reports a value the account does not have as an InvalidBinding for that value only', async () => {
     const blobOnly = sim.addStorageAccount({
       subscriptionId: sub,
       resourceGroup: 'rg-apps',
@@ -154,10 +156,13 @@ describe('storage key provider', () => {
       primaryEndpoints: { blob: 'https://blobonly.blob.core.windows.net/' },
     });
     const { provider: p } = provider(countingRateLimiter());
-    await expect(p.fetchValues(parseResourceId(blobOnly), new Set(['queueEndpoint']))).rejects.toMatchObject({
-      code: ErrorCode.InvalidBinding,
-      retryable: false,
-    });
+    const { values, unavailable } = await p.fetchValues(
+      parseResourceId(blobOnly),
+      new Set(['queueEndpoint', 'primaryKey']),
+    );
+    expect(unavailable.get('queueEndpoint')).toMatchObject({ code: ErrorCode.InvalidBinding, retryable: false });
+    expect(values.get('primaryKey')).toBe(sim.keysOf(blobOnly).key1);
+    expect(unavailable.size).toBe(1);
   });
 
   it('rejects value names outside the catalogue', async () => {

@@ -1,0 +1,82 @@
+import type { TableClient } from '@azure/data-tables';
+
+import { createTableOnce, isNotFound, storageError } from '../tables/tableHelpers.ts';
+import type { KeyLedger, KeySighting } from './KeyLedger.ts';
+import { appendSighting, defaultClockSkewInMs, judgeSighting } from './KeyLedger.ts';
+
+interface LedgerEntity {
+  partitionKey: string;
+  rowKey: string;
+  /** JSON array of {@link KeySighting}, oldest first. Hashes and times only. */
+  history: string;
+}
+
+const partitionKey = 'keys';
+
+/** Attempts of the read-judge-write loop when other processes append concurrently (each loses to one winner). */
+const maxAttempts = 8;
+
+/**
+ * A {@link KeyLedger} in the binding index's table: one entity per resource (partition `keys`, row = encoded
+ * resource key) holding its recent sightings. Appends are conditional on the entity's ETag (or on its absence),
+ * so two processes that see two new states at once cannot both append: the loser re-reads and judges again.
+ * @param table - the index table client (created on first use)
+ * @param clockSkewInMs - see {@link defaultClockSkewInMs}
+ */
+export function createTableKeyLedger(table: TableClient, clockSkewInMs = defaultClockSkewInMs): KeyLedger {
+  const ensureTable = createTableOnce(table, 'binding index');
+  const row = (k: string) => encodeURIComponent(k);
+
+  const read = async (k: string): Promise<{ history: KeySighting[]; etag?: string }> => {
+    try {
+      const e = await table.getEntity<LedgerEntity>(partitionKey, row(k));
+      return { history: parseHistory(e.history), etag: e.etag };
+    } catch (err) {
+      if (isNotFound(err)) return { history: [] };
+      throw storageError(`read the key ledger of ${k}`, err);
+    }
+  };
+
+  return {
+    async observe(resourceKey, fingerprint, span, record) {
+      await ensureTable();
+      for (let attempt = 1; ; attempt++) {
+        const { history, etag } = await read(resourceKey);
+        const verdict = judgeSighting(history, fingerprint, span, clockSkewInMs);
+        if (verdict.kind !== 'new' || !record) return verdict;
+        const entity: LedgerEntity = {
+          partitionKey,
+          rowKey: row(resourceKey),
+          history: JSON.stringify(appendSighting(history, verdict.sighting)),
+        };
+        try {
+          if (etag) await table.updateEntity(entity, 'Replace', { etag });
+          else await table.createEntity(entity);
+          return verdict;
+        } catch (err) {
+          const status = (err as { statusCode?: number }).statusCode;
+          const lostRace = status === 412 || status === 409;
+          if (!lostRace || attempt >= maxAttempts)
+            throw storageError(`record a key sighting of ${resourceKey}`, err);
+        }
+      }
+    },
+  };
+}
+
+function parseHistory(json: string | undefined): KeySighting[] {
+  if (!json) return [];
+  try {
+    const parsed = JSON.parse(json) as unknown;
+    if (!Array.isArray(parsed)) return [];
+    return parsed.filter(
+      (s): s is KeySighting =>
+        typeof (s as KeySighting).fingerprint === 'string' &&
+        typeof (s as KeySighting).generation === 'number' &&
+        typeof (s as KeySighting).readEndedAt === 'number',
+    );
+  } catch {
+    // An unreadable ledger is a lost cache: start again (generations are times, so they stay above the old ones).
+    return [];
+  }
+}

@@ -1,0 +1,21 @@
+import { createHash } from 'node:crypto';
+
+import type { KeyValues } from './KeyProvider.ts';
+
+/**
+ * A SHA-256 over the named values (sorted by name): one key state of a resource. Computed over all of a
+ * resource's keys, which one listKeys call returns together, so it changes whichever key is regenerated. A hash
+ * of high-entropy keys reveals nothing usable about them; it is what logs, annotations and the ledger carry.
+ * @param values - fetched values
+ * @param names - the key value names
+ * @returns lower-case hex
+ */
+export function fingerprintOf(values: KeyValues, names: readonly string[]): string {
+  const h = createHash('sha256');
+  for (const n of [...names].sort())
+    h.update(n)
+      .update('\0')
+      .update(values.get(n) ?? '')
+      .update('\0');
+  return h.digest('hex');
+}
