@@ -5,13 +5,7 @@ import { ErrorCode, KeySyncError } from '../errors.ts';
  * pass read (another path wrote them meanwhile); its data is left as it is.
  */
 export type SecretAction =
-  | 'created'
-  | 'updated'
-  | 'unchanged'
-  | 'superseded'
-  | 'deleted'
-  | 'conflict'
-  | 'error';
+  'created' | 'updated' | 'unchanged' | 'superseded' | 'deleted' | 'conflict' | 'error';
 
 /** What happened to one binding, the most severe of its Secrets' actions (or why nothing was written). */
 export type BindingAction = 'created' | 'updated' | 'unchanged' | 'conflict' | 'error';
@@ -125,7 +119,8 @@ export interface PassOutcome {
 export function retryableFailures(outcome: PassOutcome): KeySyncError[] {
   const out: KeySyncError[] = [];
   for (const f of outcome.clusterFailures) {
-    if (f.retryable) out.push(new KeySyncError(f.reason, f.message, { retryable: true, details: { cluster: f.cluster } }));
+    if (f.retryable)
+      out.push(new KeySyncError(f.reason, f.message, { retryable: true, details: { cluster: f.cluster } }));
   }
   for (const b of outcome.bindings) {
     if (!b.retryable) continue;

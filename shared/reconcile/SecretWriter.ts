@@ -37,8 +37,10 @@ export async function applyBindingPlan(
 ): Promise<SecretReport[]> {
   const reports: SecretReport[] = [];
   for (const desired of plan.secrets) {
-    const known = options.existing.has(desired.name);
-    reports.push(await applyOne(client, desired, known, options.existing.get(desired.name), options.dryRun));
+    const existing = options.existing.has(desired.name)
+      ? { secret: options.existing.get(desired.name) }
+      : undefined;
+    reports.push(await applyOne(client, desired, existing, options.dryRun));
   }
   for (const name of plan.staleSecrets) {
     const r = await removeStale(client, plan, name, options);
@@ -47,34 +49,56 @@ export async function applyBindingPlan(
   return reports.sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/**
+ * Decides and writes one Secret; on a lost race (409) reads it again and decides again.
+ * @param existing - the Secret as already read (`secret` undefined: it does not exist), or undefined when it
+ *   was not read (then it is read here, and a failed read stays in this Secret's report)
+ */
 async function applyOne(
   client: ClusterClient,
   desired: DesiredSecret,
-  known: boolean,
-  existing: SecretObject | undefined,
+  existing: { readonly secret: SecretObject | undefined } | undefined,
   dryRun: boolean,
 ): Promise<SecretReport> {
   const keys = Object.keys(desired.data).sort();
+  const report = (action: SecretReport['action'], dataHash: string) => ({
+    name: desired.name,
+    action,
+    keys,
+    dataHash,
+  });
   try {
-    let current = known ? existing : await client.getSecret(desired.namespace, desired.name);
+    let current = existing ? existing.secret : await client.getSecret(desired.namespace, desired.name);
     for (let attempt = 1; ; attempt++) {
       const decision = decide(client.cluster, desired, current);
-      if (decision.action === 'unchanged' || decision.action === 'superseded' || dryRun) {
-        return { name: desired.name, action: decision.action, keys, dataHash: decision.dataHash };
-      }
-      try {
-        const body = toWrite(desired, current);
-        if (decision.action === 'created') await client.createSecret(body);
-        else await client.replaceSecret(body);
-        return { name: desired.name, action: decision.action, keys, dataHash: desired.dataHash };
-      } catch (err) {
-        const lostRace = isKeySyncError(err) && err.code === ErrorCode.WriteConflict;
-        if (!lostRace || attempt >= maxWriteAttempts) throw err;
-        current = await client.getSecret(desired.namespace, desired.name);
-      }
+      if (decision.action === 'unchanged' || decision.action === 'superseded')
+        return report(decision.action, decision.dataHash);
+      if (dryRun || (await tryWrite(client, desired, current, decision.action, attempt)))
+        return report(decision.action, desired.dataHash);
+      current = await client.getSecret(desired.namespace, desired.name);
     }
   } catch (err) {
     return failed(desired.name, keys, err);
+  }
+}
+
+/** One write; false when it lost an optimistic-concurrency race and may be tried again. */
+async function tryWrite(
+  client: ClusterClient,
+  desired: DesiredSecret,
+  current: SecretObject | undefined,
+  action: 'created' | 'updated',
+  attempt: number,
+): Promise<boolean> {
+  try {
+    const body = toWrite(desired, current);
+    if (action === 'created') await client.createSecret(body);
+    else await client.replaceSecret(body);
+    return true;
+  } catch (err) {
+    const lostRace = isKeySyncError(err) && err.code === ErrorCode.WriteConflict;
+    if (lostRace && attempt < maxWriteAttempts) return false;
+    throw err;
   }
 }
 
@@ -104,21 +128,29 @@ function decide(cluster: string, desired: DesiredSecret, current: SecretObject |
       },
     );
   }
-  const held = recordedKeyGeneration(current);
   const currentHash = hashSecretData(current.data);
-  const sameResource = current.annotations[ownership.resourceIdAnnotation] === desired.owner.resourceId;
-  // Only a Secret still as we wrote it (data matching its own hash annotation) can vouch for its generation:
-  // a hand-edited one is restored whatever it claims.
-  const intact = current.annotations[ownership.dataHashAnnotation] === currentHash;
-  if (desired.keys && held !== undefined && sameResource && intact && held > desired.keys.generation) {
-    return { action: 'superseded', dataHash: currentHash };
-  }
-  const sameData = currentHash === desired.dataHash;
+  if (isNewer(current, currentHash, desired)) return { action: 'superseded', dataHash: currentHash };
   const sameMeta =
     current.annotations[ownership.dataHashAnnotation] === desired.dataHash &&
-    sameResource &&
-    (!desired.keys || held === desired.keys.generation);
-  return sameData && sameMeta ? { action: 'unchanged', dataHash: desired.dataHash } : { action: 'updated' };
+    current.annotations[ownership.resourceIdAnnotation] === desired.owner.resourceId &&
+    (!desired.keys || recordedKeyGeneration(current) === desired.keys.generation);
+  return currentHash === desired.dataHash && sameMeta
+    ? { action: 'unchanged', dataHash: desired.dataHash }
+    : { action: 'updated' };
+}
+
+/**
+ * Whether the Secret holds keys newer than the plan's. Only a Secret still as we wrote it (data matching its
+ * own hash annotation, same resource) can vouch for its generation: a hand-edited one is restored whatever it
+ * claims.
+ */
+function isNewer(current: SecretObject, currentHash: string, desired: DesiredSecret): boolean {
+  const held = recordedKeyGeneration(current);
+  if (!desired.keys || held === undefined) return false;
+  const intact =
+    current.annotations[ownership.dataHashAnnotation] === currentHash &&
+    current.annotations[ownership.resourceIdAnnotation] === desired.owner.resourceId;
+  return intact && held > desired.keys.generation;
 }
 
 function toWrite(desired: DesiredSecret, current: SecretObject | undefined) {

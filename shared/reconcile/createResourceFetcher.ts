@@ -160,7 +160,12 @@ async function fetchInOrder(
       );
     }
     o.logger.debug(
-      { resourceId: resource.id, fingerprint: fingerprint.slice(0, 16), attempt, reason: stale ?? 'ambiguous' },
+      {
+        resourceId: resource.id,
+        fingerprint: fingerprint.slice(0, 16),
+        attempt,
+        reason: stale ?? 'ambiguous',
+      },
       'key read not usable yet; reading again',
     );
     await sleep(delay);

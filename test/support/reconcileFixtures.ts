@@ -15,7 +15,11 @@ export const storageId = '/subscriptions/s/resourceGroups/rg/providers/Microsoft
 export const storageResource = parseResourceId(storageId);
 
 /** A validated KeyBinding. */
-export function binding(name: string, secrets: KeyBinding['secrets'], extra: Partial<KeyBinding> = {}): KeyBinding {
+export function binding(
+  name: string,
+  secrets: KeyBinding['secrets'],
+  extra: Partial<KeyBinding> = {},
+): KeyBinding {
   return {
     cluster: 'c1',
     namespace: 'ns',

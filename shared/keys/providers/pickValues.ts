@@ -77,9 +77,13 @@ export function pickValues<C>(
     else
       unavailable.set(
         name,
-        new KeySyncError(ErrorCode.InvalidBinding, `${resource.id} has no ${name}; remove it from the binding`, {
-          details: { resourceId: resource.id, value: name },
-        }),
+        new KeySyncError(
+          ErrorCode.InvalidBinding,
+          `${resource.id} has no ${name}; remove it from the binding`,
+          {
+            details: { resourceId: resource.id, value: name },
+          },
+        ),
       );
   }
   return { values, unavailable };

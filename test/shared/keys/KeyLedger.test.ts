@@ -20,7 +20,11 @@ describe('key ledger', () => {
     await ledger.observe('r', 'A', span(0), true);
     await ledger.observe('r', 'B', span(100), true);
     const again = await ledger.observe('r', 'A', span(5000), true);
-    expect(again).toMatchObject({ kind: 'known', latest: false, sighting: { fingerprint: 'A', generation: 10 } });
+    expect(again).toMatchObject({
+      kind: 'known',
+      latest: false,
+      sighting: { fingerprint: 'A', generation: 10 },
+    });
     expect(ledger.history('r').map((s) => s.fingerprint)).toEqual(['A', 'B']);
   });
 

@@ -43,7 +43,10 @@ describe('applyBindingPlan', () => {
     c.beforeWrite = () => {
       if (raced) return;
       raced = true; // another path writes K3 (newer) between our read and our write
-      const meta = ownedSecretMetadata(b, hashSecretData({ KEY: 'K3' }), { generation: 300, fingerprint: 'fp3' });
+      const meta = ownedSecretMetadata(b, hashSecretData({ KEY: 'K3' }), {
+        generation: 300,
+        fingerprint: 'fp3',
+      });
       c.putSecret({ namespace: 'ns', name: 's1', ...meta, data: { KEY: 'K3' } });
     };
     const [r] = await applyBindingPlan(c, plan({ KEY: 'K2' }, 200), { dryRun: false, existing });
@@ -56,7 +59,11 @@ describe('applyBindingPlan', () => {
     await write(c, plan({ KEY: 'K1' }, 100));
     const s = c.secrets.get('ns/s1');
     if (!s) throw new Error('no Secret');
-    c.putSecret({ ...s, annotations: { ...s.annotations, [ownership.keyGenerationAnnotation]: '999' }, data: { KEY: 'x' } });
+    c.putSecret({
+      ...s,
+      annotations: { ...s.annotations, [ownership.keyGenerationAnnotation]: '999' },
+      data: { KEY: 'x' },
+    });
     expect((await write(c, plan({ KEY: 'K1' }, 100)))[0]).toMatchObject({ action: 'updated' });
     expect(c.secrets.get('ns/s1')?.data).toEqual({ KEY: 'K1' });
   });
@@ -64,7 +71,9 @@ describe('applyBindingPlan', () => {
   it('reports a 5xx write as a retryable error and still writes the binding’s other Secrets', async () => {
     const c = new FakeClusterClient('c1');
     c.fault = (op, name) =>
-      op === 'createSecret' && name === 'ns/s1' ? kubeErrors.unavailable('c1', 'create Secret ns/s1') : undefined;
+      op === 'createSecret' && name === 'ns/s1'
+        ? kubeErrors.unavailable('c1', 'create Secret ns/s1')
+        : undefined;
     const p: BindingPlan = {
       binding: b,
       secrets: [desired(b, 's1', { KEY: 'K' }), desired(b, 's2', { KEY: 'K' })],

@@ -37,9 +37,17 @@ describe('createResourceFetcher', () => {
 
   it('hands out the key generation, and a larger one after a regeneration', async () => {
     const { state, provider, options } = setup();
-    const first = await createResourceFetcher(options).get(storageResource, provider, new Set(['primaryKey']));
+    const first = await createResourceFetcher(options).get(
+      storageResource,
+      provider,
+      new Set(['primaryKey']),
+    );
     state.key1 = 'K2';
-    const second = await createResourceFetcher(options).get(storageResource, provider, new Set(['primaryKey']));
+    const second = await createResourceFetcher(options).get(
+      storageResource,
+      provider,
+      new Set(['primaryKey']),
+    );
     if ('error' in first || 'error' in second) throw new Error('unexpected error');
     expect(second.keys?.generation).toBeGreaterThan(first.keys?.generation ?? Infinity);
     expect(second.values.get('primaryKey')).toBe('K2');

@@ -116,7 +116,10 @@ describe('cosmos key provider', () => {
   it('sees the new key after a regenerateKey long-running operation completed', async () => {
     const { provider: p } = provider();
     const resource = parseResourceId(id);
-    const { values: before } = await p.fetchValues(resource, new Set(['primaryMasterKey', 'secondaryMasterKey']));
+    const { values: before } = await p.fetchValues(
+      resource,
+      new Set(['primaryMasterKey', 'secondaryMasterKey']),
+    );
     const client = new CosmosDBManagementClient(
       simulatorConnection(sim).credential,
       sub,
@@ -128,7 +131,10 @@ describe('cosmos key provider', () => {
       { keyKind: 'primary' },
       { updateIntervalInMs: 20 },
     );
-    const { values: after } = await p.fetchValues(resource, new Set(['primaryMasterKey', 'secondaryMasterKey']));
+    const { values: after } = await p.fetchValues(
+      resource,
+      new Set(['primaryMasterKey', 'secondaryMasterKey']),
+    );
     expect(after.get('primaryMasterKey')).not.toBe(before.get('primaryMasterKey'));
     expect(after.get('primaryMasterKey')).toBe(sim.keysOf(id).primaryMasterKey);
     expect(after.get('secondaryMasterKey')).toBe(before.get('secondaryMasterKey'));
@@ -137,11 +143,13 @@ describe('cosmos key provider', () => {
   it('reads stale keys while the operation is still running (what the engine must retry)', async () => {
     const { provider: p } = provider();
     const resource = parseResourceId(id);
-    const before = (await p.fetchValues(resource, new Set(['secondaryMasterKey']))).values.get('secondaryMasterKey');
-    const done = sim.regenerateKey(id, 'secondary');
-    expect((await p.fetchValues(resource, new Set(['secondaryMasterKey']))).values.get('secondaryMasterKey')).toBe(
-      before,
+    const before = (await p.fetchValues(resource, new Set(['secondaryMasterKey']))).values.get(
+      'secondaryMasterKey',
     );
+    const done = sim.regenerateKey(id, 'secondary');
+    expect(
+      (await p.fetchValues(resource, new Set(['secondaryMasterKey']))).values.get('secondaryMasterKey'),
+    ).toBe(before);
     await done;
     expect(
       (await p.fetchValues(resource, new Set(['secondaryMasterKey']))).values.get('secondaryMasterKey'),

@@ -81,9 +81,13 @@ describe('redis key provider', () => {
 
   it('sees a regenerated key', async () => {
     const { provider: p } = provider();
-    const before = (await p.fetchValues(parseResourceId(id), new Set(['primaryKey']))).values.get('primaryKey');
+    const before = (await p.fetchValues(parseResourceId(id), new Set(['primaryKey']))).values.get(
+      'primaryKey',
+    );
     await sim.regenerateKey(id, 'Primary');
-    const after = (await p.fetchValues(parseResourceId(id), new Set(['primaryKey']))).values.get('primaryKey');
+    const after = (await p.fetchValues(parseResourceId(id), new Set(['primaryKey']))).values.get(
+      'primaryKey',
+    );
     expect(after).not.toBe(before);
     expect(after).toBe(sim.keysOf(id).primaryKey);
   });

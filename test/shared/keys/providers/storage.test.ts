@@ -89,7 +89,10 @@ describe('storage key provider', () => {
 
   it('returns exactly the wanted values', async () => {
     const { provider: p } = provider(countingRateLimiter());
-    const { values: values } = await p.fetchValues(parseResourceId(id), new Set(['secondaryKey', 'blobEndpoint']));
+    const { values: values } = await p.fetchValues(
+      parseResourceId(id),
+      new Set(['secondaryKey', 'blobEndpoint']),
+    );
     expect([...values.keys()].sort()).toEqual(['blobEndpoint', 'secondaryKey']);
   });
 
@@ -160,7 +163,10 @@ describe('storage key provider', () => {
       parseResourceId(blobOnly),
       new Set(['queueEndpoint', 'primaryKey']),
     );
-    expect(unavailable.get('queueEndpoint')).toMatchObject({ code: ErrorCode.InvalidBinding, retryable: false });
+    expect(unavailable.get('queueEndpoint')).toMatchObject({
+      code: ErrorCode.InvalidBinding,
+      retryable: false,
+    });
     expect(values.get('primaryKey')).toBe(sim.keysOf(blobOnly).key1);
     expect(unavailable.size).toBe(1);
   });
