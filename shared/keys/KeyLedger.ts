@@ -43,9 +43,11 @@ export const ledgerHistoryLength = 16;
 
 /**
  * Clock difference tolerated between the processes that share a ledger: a new state is only ordered after the
- * newest known one when its read started at least this long after that one's read ended.
+ * newest known one when its read started at least this long after that one's read ended. Function instances'
+ * clocks are NTP-synchronised to a few milliseconds; the margin only matters when two different new key states
+ * are read within it (two regenerations of one resource in quick succession), and then costs one more read.
  */
-export const defaultClockSkewInMs = 1_000;
+export const defaultClockSkewInMs = 100;
 
 /**
  * Pure: what a read's fingerprint means, given the resource's history (oldest first).

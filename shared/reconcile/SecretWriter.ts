@@ -130,10 +130,11 @@ function decide(cluster: string, desired: DesiredSecret, current: SecretObject |
   }
   const currentHash = hashSecretData(current.data);
   if (isNewer(current, currentHash, desired)) return { action: 'superseded', dataHash: currentHash };
+  // A newer key state with the same data (another key of the resource was regenerated) is no reason to write:
+  // the Secret's generation then stays that of its data, which still orders any older write below it.
   const sameMeta =
     current.annotations[ownership.dataHashAnnotation] === desired.dataHash &&
-    current.annotations[ownership.resourceIdAnnotation] === desired.owner.resourceId &&
-    (!desired.keys || recordedKeyGeneration(current) === desired.keys.generation);
+    current.annotations[ownership.resourceIdAnnotation] === desired.owner.resourceId;
   return currentHash === desired.dataHash && sameMeta
     ? { action: 'unchanged', dataHash: desired.dataHash }
     : { action: 'updated' };
