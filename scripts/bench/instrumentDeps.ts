@@ -18,10 +18,7 @@ import type { Timeline } from './Timeline.ts';
  * @param deps - resync or ARM-event dependencies
  * @param timeline - where spans go
  */
-export function instrumentDeps<T extends ResyncDeps>(
-  deps: T,
-  timeline: Timeline,
-): T {
+export function instrumentDeps<T extends ResyncDeps>(deps: T, timeline: Timeline): T {
   return {
     ...deps,
     index: timedIndex(deps.index, timeline),
