@@ -6,8 +6,12 @@
  * - a resync that read keys before a regeneration, and applies after the event wrote the new keys, never puts
  *   the old keys back (nor their hash into the binding's status);
  * - one binding asking for a value the resource lacks fails alone: another namespace's binding of the same
- *   resource is written.
+ *   resource is written;
+ * - a black-holed cluster (connections accepted, never answered) delays no other cluster.
  */
+import { createServer } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
+
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { createArmEventHandler } from '../../../functions/onArmEvent.ts';
@@ -15,7 +19,10 @@ import type { EventGridEndpoint } from '../../../scripts/localstack/eventGridEnd
 import { startEventGridEndpoint } from '../../../scripts/localstack/eventGridEndpoint.ts';
 import type { FailingWebhook } from '../../../scripts/localstack/FailingWebhook.ts';
 import { startFailingWebhook } from '../../../scripts/localstack/FailingWebhook.ts';
+import { renderKubeconfig } from '../../../scripts/localstack/renderKubeconfig.ts';
 import type { ClusterConnector } from '../../../shared/clusters/ClusterConnector.ts';
+import { handleArmChanges } from '../../../shared/events/handleArmChanges.ts';
+import { parseResourceId } from '../../../shared/arm/parseResourceId.ts';
 import { runResync } from '../../../shared/resync/runResync.ts';
 import type { EngineHarness } from '../../support/engineHarness.ts';
 import { startEngineHarness, storageId, subscriptionId } from '../../support/engineHarness.ts';
@@ -181,5 +188,63 @@ describe('no rotation is lost', () => {
     expect(bad?.message).toContain('queueEndpoint');
     expect(r.bindings.find((b) => b.namespace === nsGood)).toMatchObject({ action: 'created' });
     expect(await h.readSecret('cluster-a', nsGood, 'key')).toEqual({ KEY: h.sim.keysOf(blobOnly).key1 });
+  });
+
+  it('a black-holed cluster delays no other cluster: the healthy one is written long before its timeout', async () => {
+    const sockets: Socket[] = [];
+    const hole: Server = createServer((sock) => {
+      sockets.push(sock); // accept, never answer
+    });
+    await new Promise<void>((r) => hole.listen(0, '127.0.0.1', r));
+    try {
+      const ns = await h.namespace('notlost');
+      await h.createBinding('cluster-a', ns, 'app', keyBinding('app'));
+      await runResync(h.services.resyncDeps(h.logger), { cluster: 'cluster-a', namespace: ns });
+      const kubeconfig = renderKubeconfig({
+        clusterName: 'blackhole',
+        server: `https://127.0.0.1:${(hole.address() as AddressInfo).port}`,
+        caData: Buffer.from('not a CA').toString('base64'),
+        userName: 'keysync-service',
+        token: 'x',
+      });
+      const allow = [{ namespaces: '*', resourceIdPrefix: `/subscriptions/${subscriptionId}` }];
+      await h.services.clusters.upsert({ name: 'blackhole', kubeconfig, allow });
+      const resource = parseResourceId(st);
+      await h.services.index.upsert({
+        cluster: 'blackhole',
+        namespace: ns,
+        name: 'app',
+        resourceKey: resource.key,
+      });
+
+      await h.sim.regenerateKey(st, 'key1');
+      const fresh = h.sim.keysOf(st).key1;
+      const started = Date.now();
+      const change = {
+        kind: 'keys' as const,
+        resource,
+        eventId: 'blackhole-test',
+        eventTime: new Date(),
+        operationName: 'Microsoft.Storage/storageAccounts/regenerateKey/action',
+      };
+      const handling = handleArmChanges(h.services.armEventDeps(h.logger), [change]);
+      let writtenAfter: number | undefined;
+      while (writtenAfter === undefined && Date.now() - started < 15_000) {
+        if ((await h.readSecret('cluster-a', ns, 'app'))?.KEY === fresh) writtenAfter = Date.now() - started;
+        else await new Promise((r) => setTimeout(r, 50));
+      }
+      const outcome = await handling;
+      const total = Date.now() - started;
+      // The harness's Kubernetes timeout is 5 s: the black hole costs the handler that much, not cluster-a.
+      expect(writtenAfter).toBeDefined();
+      expect(writtenAfter).toBeLessThan(2_500);
+      expect(total).toBeGreaterThanOrEqual(4_500);
+      expect(outcome.clusterFailures).toMatchObject([{ cluster: 'blackhole', retryable: true }]);
+      expect(outcome.retryable.length).toBeGreaterThan(0);
+    } finally {
+      await h.services.clusters.remove('blackhole');
+      for (const sock of sockets) sock.destroy();
+      await new Promise<void>((r) => hole.close(() => r()));
+    }
   });
 });
