@@ -1,9 +1,9 @@
 import type { TokenCredential } from '@azure/core-auth';
-import { KubeConfig } from '@kubernetes/client-node';
 
 import { ErrorCode, KeySyncError } from '../errors.ts';
 import type { ClusterClient } from '../kube/ClusterClient.ts';
 import { createKubeClusterClient } from '../kube/createKubeClusterClient.ts';
+import { kubeConfigFromInline, parseInlineKubeconfig } from '../kube/inlineKubeConfig.ts';
 import type { ClusterRegistration } from './ClusterRegistration.ts';
 
 /** Entra ID application of the AKS API server: tokens for AKS clusters are requested for this scope. */
@@ -53,31 +53,22 @@ export function createClusterConnector(deps: ClusterConnectorDeps): ClusterConne
   };
 
   return async (registration) => {
-    const kc = new KubeConfig();
     if (registration.kubeconfig) {
-      try {
-        kc.loadFromString(registration.kubeconfig);
-      } catch (err) {
-        throw new KeySyncError(
-          ErrorCode.ClusterUnreachable,
-          `cluster ${registration.name}: its kubeconfig cannot be read`,
-          {
-            cause: err,
-            details: { cluster: registration.name },
-          },
-        );
-      }
-      return createKubeClusterClient(registration.name, kc, options);
+      // Inline material only: a registered kubeconfig's exec plugins, auth providers and file references are
+      // never handed to the client library (they would run on this host, under this identity).
+      const inline = parseInlineKubeconfig(registration.kubeconfig, registration.name);
+      return createKubeClusterClient(
+        registration.name,
+        kubeConfigFromInline(registration.name, inline),
+        options,
+      );
     }
     const endpoint = await endpointFor(registration.aksResourceId ?? '');
     const token = await getAksToken(deps.credential, registration.name);
-    kc.loadFromOptions({
-      clusters: [
-        { name: registration.name, server: endpoint.server, caData: endpoint.caData, skipTLSVerify: false },
-      ],
-      users: [{ name: 'keysync', token }],
-      contexts: [{ name: registration.name, cluster: registration.name, user: 'keysync' }],
-      currentContext: registration.name,
+    const kc = kubeConfigFromInline(registration.name, {
+      server: endpoint.server,
+      caData: endpoint.caData,
+      token,
     });
     return createKubeClusterClient(registration.name, kc, options);
   };

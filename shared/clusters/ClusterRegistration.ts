@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 import { ErrorCode, ValidationError } from '../errors.ts';
 import { describeIssues } from '../describeIssues.ts';
+import { parseInlineKubeconfig } from '../kube/inlineKubeConfig.ts';
 
 /** One allow-list entry: bindings in namespaces matching `namespaces` may bind resources under `resourceIdPrefix`. */
 export interface AllowRule {
@@ -55,6 +56,14 @@ export function parseClusterRegistration(raw: unknown): ClusterRegistration {
   const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
   if ((r.aksResourceId === undefined) === (r.kubeconfig === undefined)) {
     problems.push('aksResourceId/kubeconfig: give exactly one of aksResourceId and kubeconfig');
+  }
+  if (typeof r.kubeconfig === 'string') {
+    try {
+      parseInlineKubeconfig(r.kubeconfig, typeof r.name === 'string' ? r.name : '?');
+    } catch (err) {
+      const refused = (err as { problems?: readonly string[] }).problems ?? [];
+      problems.push(...refused.map((p) => `kubeconfig: ${p}`));
+    }
   }
   if (parsed.success && problems.length === 0) return parsed.data;
   const name = (raw as { name?: unknown } | null)?.name;
