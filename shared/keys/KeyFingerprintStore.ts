@@ -1,6 +1,7 @@
 import type { TableClient } from '@azure/data-tables';
 
-import { createTableOnce, isNotFound, storageError } from '../tables/tableHelpers.ts';
+import type { TableStoreOptions } from '../tables/tableHelpers.ts';
+import { createTableOnce, isNotFound, storageError, tableDeadline } from '../tables/tableHelpers.ts';
 
 /** What is remembered about a resource's keys: a hash of all of them, and when that hash was first seen. */
 export interface KeyFingerprint {
@@ -42,16 +43,21 @@ const partitionKey = 'keys';
 
 /**
  * A {@link KeyFingerprintStore} in the binding index's table (partition `keys`, row = encoded resource key).
- * Holds hashes only, never keys.
+ * Holds hashes only, never keys. Every Table operation is bounded by `timeoutInMs`.
  * @param table - the index table client (created by the index on first use; created here too if needed)
+ * @param options - operation bound
  */
-export function createTableKeyFingerprintStore(table: TableClient): KeyFingerprintStore {
-  const ensureTable = createTableOnce(table, 'binding index');
+export function createTableKeyFingerprintStore(
+  table: TableClient,
+  options: TableStoreOptions = {},
+): KeyFingerprintStore {
+  const ensureTable = createTableOnce(table, 'binding index', options.timeoutInMs);
+  const bounded = tableDeadline(options.timeoutInMs);
   const row = (k: string) => encodeURIComponent(k);
   const get = async (k: string): Promise<KeyFingerprint | undefined> => {
     await ensureTable();
     try {
-      const e = await table.getEntity<FingerprintEntity>(partitionKey, row(k));
+      const e = await bounded((o) => table.getEntity<FingerprintEntity>(partitionKey, row(k), o));
       return { fingerprint: e.fingerprint, observedAt: new Date(e.observedAt) };
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -63,9 +69,12 @@ export function createTableKeyFingerprintStore(table: TableClient): KeyFingerpri
     async record(k, fingerprint, now) {
       if ((await get(k))?.fingerprint === fingerprint) return;
       try {
-        await table.upsertEntity<FingerprintEntity>(
-          { partitionKey, rowKey: row(k), fingerprint, observedAt: now },
-          'Replace',
+        await bounded((o) =>
+          table.upsertEntity<FingerprintEntity>(
+            { partitionKey, rowKey: row(k), fingerprint, observedAt: now },
+            'Replace',
+            o,
+          ),
         );
       } catch (err) {
         throw storageError(`record the key fingerprint of ${k}`, err);
