@@ -45,7 +45,7 @@ beforeAll(async () => {
 describe('createTableClusterStore', () => {
   it('lists the readable registrations and names each unreadable one with its problem', async () => {
     const list = await store.list();
-    expect(list).toEqual([
+    expect([...list]).toEqual([
       { name: 'good-aks', aksResourceId: aksId, allow },
       { name: 'good-kube', kubeconfig: 'apiVersion: v1\nkind: Config\n', allow: [] },
     ]);
