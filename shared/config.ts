@@ -3,6 +3,12 @@ import { z } from 'zod';
 import { ErrorCode, ValidationError } from './errors.ts';
 import { describeIssues } from './describeIssues.ts';
 
+/**
+ * Default bound of one call to Azure (Table storage operation, AKS endpoint lookup, Entra ID token request,
+ * each ARM attempt). Generous next to their usual sub-second latency, short next to a function's run time.
+ */
+export const defaultAzureTimeoutInMs = 30_000;
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const schema = z
@@ -26,6 +32,7 @@ const schema = z
     KEYSYNC_ARM_WRITES_BURST: positiveInt(200),
     KEYSYNC_ARM_WRITES_PER_SECOND: positiveInt(10),
     KEYSYNC_KUBE_TIMEOUT_MS: positiveInt(10_000),
+    KEYSYNC_AZURE_TIMEOUT_MS: positiveInt(defaultAzureTimeoutInMs),
     KEYSYNC_RESYNC_SCHEDULE: z.string().min(1).default('0 0 * * * *'),
   })
   .refine((c) => Boolean(c.KEYSYNC_TABLES_ENDPOINT) !== Boolean(c.KEYSYNC_TABLES_CONNECTION_STRING), {
@@ -51,6 +58,11 @@ export interface Config {
   readonly armWritesBurst: number;
   readonly armWritesPerSecond: number;
   readonly kubeRequestTimeoutInMs: number;
+  /**
+   * Bound of one call to Azure: a Table storage operation, the AKS endpoint lookup and an Entra ID token
+   * request, SDK retries included; for key reads through ARM, each attempt (the SDK retries them).
+   */
+  readonly azureTimeoutInMs: number;
   readonly resyncSchedule: string;
 }
 
@@ -82,6 +94,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     armWritesBurst: c.KEYSYNC_ARM_WRITES_BURST,
     armWritesPerSecond: c.KEYSYNC_ARM_WRITES_PER_SECOND,
     kubeRequestTimeoutInMs: c.KEYSYNC_KUBE_TIMEOUT_MS,
+    azureTimeoutInMs: c.KEYSYNC_AZURE_TIMEOUT_MS,
     resyncSchedule: c.KEYSYNC_RESYNC_SCHEDULE,
   });
 }

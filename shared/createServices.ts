@@ -20,6 +20,7 @@ import { createDefaultKeyProviderRegistry } from './keys/registry.ts';
 import type { KeyProviderRegistry } from './keys/registry.ts';
 import type { KeyLedger } from './keys/KeyLedger.ts';
 import { createTableKeyLedger } from './keys/createTableKeyLedger.ts';
+import { boundedCredential } from './timeouts/boundedCredential.ts';
 import type { ArmEventDeps } from './events/handleArmChanges.ts';
 import type { Logger } from './logging.ts';
 import type { ResyncDeps } from './resync/runResync.ts';
@@ -64,10 +65,16 @@ export interface ServiceOverrides {
  * @param overrides - parts to use instead
  */
 export function createServices(config: Config, overrides: ServiceOverrides = {}): Services {
-  const credential = overrides.credential ?? credentialFor(config);
+  // Every token request (ARM, Table storage, AKS) is bounded, as is every call below.
+  const credential = boundedCredential(
+    overrides.credential ?? credentialFor(config),
+    config.azureTimeoutInMs,
+  );
+  const bound = { timeoutInMs: config.azureTimeoutInMs };
   const connection: ArmConnection = {
     endpoint: config.armEndpoint,
     credential,
+    requestTimeoutInMs: config.azureTimeoutInMs,
     ...(config.armCaFile ? { caPem: readFileSync(config.armCaFile, 'utf8') } : {}),
   };
   const rateLimiter = new SubscriptionRateLimiter({
@@ -77,10 +84,11 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
   });
   const providers = createDefaultKeyProviderRegistry({ connection, rateLimiter });
   const clusters =
-    overrides.clusters ?? createTableClusterStore(tableClient(config, config.clustersTable, credential));
+    overrides.clusters ??
+    createTableClusterStore(tableClient(config, config.clustersTable, credential), bound);
   const indexTable = tableClient(config, config.bindingsTable, credential);
-  const index = overrides.index ?? createTableBindingIndex(indexTable);
-  const ledger = overrides.ledger ?? createTableKeyLedger(indexTable);
+  const index = overrides.index ?? createTableBindingIndex(indexTable, bound);
+  const ledger = overrides.ledger ?? createTableKeyLedger(indexTable, bound);
   const connect = createClusterConnector({
     credential,
     requestTimeoutInMs: config.kubeRequestTimeoutInMs,
@@ -88,6 +96,7 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
       credential,
       clientOptions: armClientOptions(connection),
       mapError: (err, resourceId, action) => mapArmError(err, { resourceId, action }),
+      timeoutInMs: config.azureTimeoutInMs,
     }),
   });
   const now = overrides.now ?? (() => new Date());

@@ -28,6 +28,8 @@ export const ErrorCode = {
   ClusterUnreachable: 'ClusterUnreachable',
   ClusterForbidden: 'ClusterForbidden',
   ClusterNotRegistered: 'ClusterNotRegistered',
+  /** Table storage (cluster registry, binding index, key fingerprints) failed or timed out. */
+  StorageUnavailable: 'StorageUnavailable',
   Config: 'ConfigInvalid',
   Internal: 'Internal',
 } as const;

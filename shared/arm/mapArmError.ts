@@ -4,6 +4,7 @@
  * error code, headers and the action ARM named: never from response bodies, which for listKeys hold keys.
  */
 import { ErrorCode, isKeySyncError, KeySyncError, type KeySyncErrorOptions } from '../errors.ts';
+import { isDeadlineExceeded } from '../timeouts/withDeadline.ts';
 
 /** What the failed call was about. */
 export interface ArmErrorContext {
@@ -54,7 +55,7 @@ const identityErrors = new Set(['CredentialUnavailableError', 'AuthenticationErr
  * | 401, 403 | `ArmForbidden` (names the missing action when ARM did) | no |
  * | 429 (after the SDK's own `Retry-After` waits) | `ArmThrottled` with `retryAfterInMs` | yes |
  * | 409 | `ArmConflict` | yes |
- * | 408, 5xx, network error, timeout, abort, unreadable response | `ArmUnavailable` | yes |
+ * | 408, 5xx, network error, timeout (of the call or of its token request), abort, unreadable response | `ArmUnavailable` | yes |
  * | other 4xx | `Internal` | no |
  *
  * @param err - anything thrown by an SDK call (a `KeySyncError` is returned unchanged)
@@ -64,6 +65,14 @@ const identityErrors = new Set(['CredentialUnavailableError', 'AuthenticationErr
 export function mapArmError(err: unknown, context: ArmErrorContext): KeySyncError {
   if (isKeySyncError(err)) return err;
   const f = factsOf(err, context);
+  if (isDeadlineExceeded(err)) {
+    // Our own error: its message names what timed out and holds no response body.
+    return new KeySyncError(ErrorCode.ArmUnavailable, `${f.what} failed: ${err.message}`, {
+      ...f.options,
+      cause: err,
+      retryable: true,
+    });
+  }
   if (identityErrors.has(f.name)) return identityError(f);
   if (f.status === undefined || f.status < 400 || f.armCode === 'PARSE_ERROR') return transportError(f);
   return statusError(f, f.status);

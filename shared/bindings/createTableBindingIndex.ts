@@ -1,7 +1,8 @@
 import type { TableClient } from '@azure/data-tables';
 import pLimit from 'p-limit';
 
-import { createTableOnce, isNotFound, storageError } from '../tables/tableHelpers.ts';
+import type { TableCallOptions, TableStoreOptions } from '../tables/tableHelpers.ts';
+import { createTableOnce, isNotFound, storageError, tableDeadline } from '../tables/tableHelpers.ts';
 import type { BindingIndex, IndexEntry } from './BindingIndex.ts';
 import { compareEntries } from './BindingIndex.ts';
 import type { BindingRef } from './KeyBinding.ts';
@@ -20,17 +21,35 @@ interface ReverseEntity {
   resourceKey: string;
 }
 
+/** Options of {@link createTableBindingIndex}. */
+export interface TableBindingIndexOptions extends TableStoreOptions {
+  /** Parallel writes when a cluster's entries are replaced. Default 16. */
+  readonly concurrency?: number;
+}
+
 /**
  * A {@link BindingIndex} in Azure Table storage. Two kinds of entity in one table:
  * - forward, partition `r:<encoded resource key>`, row `<cluster>|<namespace>|<name>`: a lookup is one
  *   single-partition query;
  * - reverse, partition `c:<cluster>`, row `<namespace>|<name>`, holding the resource key: finds what to delete
  *   when a binding moves or disappears, and lists a cluster's entries in one query.
+ * Every Table operation is bounded by `timeoutInMs` (a rebuild makes many, each with its own bound).
  * @param table - a client for the index table (created on first use)
- * @param concurrency - parallel writes when a cluster's entries are replaced
+ * @param options - operation bound, write concurrency
  */
-export function createTableBindingIndex(table: TableClient, concurrency = 16): BindingIndex {
-  const ensureTable = createTableOnce(table, 'binding index');
+export function createTableBindingIndex(
+  table: TableClient,
+  options: TableBindingIndexOptions = {},
+): BindingIndex {
+  const concurrency = options.concurrency ?? 16;
+  const ensureTable = createTableOnce(table, 'binding index', options.timeoutInMs);
+  const bounded = tableDeadline(options.timeoutInMs);
+  const listAll = <T extends object>(filter: string) =>
+    bounded(async (o) => {
+      const out: T[] = [];
+      for await (const e of table.listEntities<T>({ queryOptions: { filter }, ...o })) out.push(e);
+      return out;
+    });
   const run = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
     await ensureTable();
     try {
@@ -53,16 +72,19 @@ export function createTableBindingIndex(table: TableClient, concurrency = 16): B
       rowKey: `${e.namespace}|${e.name}`,
       resourceKey: e.resourceKey,
     };
-    await table.upsertEntity(forward, 'Replace');
-    await table.upsertEntity(reverse, 'Replace');
+    await bounded((o) => table.upsertEntity(forward, 'Replace', o));
+    await bounded((o) => table.upsertEntity(reverse, 'Replace', o));
   };
   const erase = async (ref: BindingRef, resourceKey: string) => {
-    await deleteIfExists(table, forwardPartition(resourceKey), `${ref.cluster}|${ref.namespace}|${ref.name}`);
-    await deleteIfExists(table, `c:${ref.cluster}`, `${ref.namespace}|${ref.name}`);
+    const forwardRow = `${ref.cluster}|${ref.namespace}|${ref.name}`;
+    await bounded((o) => deleteIfExists(table, forwardPartition(resourceKey), forwardRow, o));
+    await bounded((o) => deleteIfExists(table, `c:${ref.cluster}`, `${ref.namespace}|${ref.name}`, o));
   };
   const reverseOf = async (ref: BindingRef) => {
     try {
-      return await table.getEntity<ReverseEntity>(`c:${ref.cluster}`, `${ref.namespace}|${ref.name}`);
+      return await bounded((o) =>
+        table.getEntity<ReverseEntity>(`c:${ref.cluster}`, `${ref.namespace}|${ref.name}`, o),
+      );
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -72,12 +94,10 @@ export function createTableBindingIndex(table: TableClient, concurrency = 16): B
   return {
     lookup: (resourceKey) =>
       run(`look up bindings of ${resourceKey}`, async () => {
-        const out: IndexEntry[] = [];
         const filter = `PartitionKey eq '${escape(forwardPartition(resourceKey))}'`;
-        for await (const e of table.listEntities<ForwardEntity>({ queryOptions: { filter } })) {
-          out.push({ resourceKey, cluster: e.cluster, namespace: e.namespace, name: e.name });
-        }
-        return out.sort(compareEntries);
+        return (await listAll<ForwardEntity>(filter))
+          .map((e) => ({ resourceKey, cluster: e.cluster, namespace: e.namespace, name: e.name }))
+          .sort(compareEntries);
       }),
     upsert: (entry) =>
       run(`index binding ${entry.cluster}/${entry.namespace}/${entry.name}`, async () => {
@@ -92,11 +112,10 @@ export function createTableBindingIndex(table: TableClient, concurrency = 16): B
       }),
     replaceCluster: (cluster, entries) =>
       run(`rebuild the index of cluster ${cluster}`, async () => {
-        const current = new Map<string, string>();
         const filter = `PartitionKey eq '${escape(`c:${cluster}`)}'`;
-        for await (const e of table.listEntities<ReverseEntity>({ queryOptions: { filter } })) {
-          current.set(e.rowKey, e.resourceKey);
-        }
+        const current = new Map(
+          (await listAll<ReverseEntity>(filter)).map((e) => [e.rowKey, e.resourceKey] as const),
+        );
         const wanted = new Map(entries.map((e) => [`${e.namespace}|${e.name}`, e]));
         const limit = pLimit(concurrency);
         const jobs: Promise<void>[] = [];
@@ -124,9 +143,14 @@ function escape(s: string): string {
   return s.replace(/'/g, "''");
 }
 
-async function deleteIfExists(table: TableClient, partitionKey: string, rowKey: string): Promise<void> {
+async function deleteIfExists(
+  table: TableClient,
+  partitionKey: string,
+  rowKey: string,
+  options: TableCallOptions,
+): Promise<void> {
   try {
-    await table.deleteEntity(partitionKey, rowKey);
+    await table.deleteEntity(partitionKey, rowKey, options);
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }

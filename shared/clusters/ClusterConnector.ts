@@ -4,6 +4,7 @@ import { ErrorCode, KeySyncError } from '../errors.ts';
 import type { ClusterClient } from '../kube/ClusterClient.ts';
 import { createKubeClusterClient } from '../kube/createKubeClusterClient.ts';
 import { kubeConfigFromInline, parseInlineKubeconfig } from '../kube/inlineKubeConfig.ts';
+import { isDeadlineExceeded } from '../timeouts/withDeadline.ts';
 import type { ClusterRegistration } from './ClusterRegistration.ts';
 
 /** Entra ID application of the AKS API server: tokens for AKS clusters are requested for this scope. */
@@ -24,7 +25,10 @@ export type ClusterConnector = (registration: ClusterRegistration) => Promise<Cl
 
 /** Dependencies of {@link createClusterConnector}. */
 export interface ClusterConnectorDeps {
-  /** The service's identity; for AKS clusters a token for {@link aksServerScope} is the bearer. */
+  /**
+   * The service's identity; for AKS clusters a token for {@link aksServerScope} is the bearer. Give it a
+   * bound (`boundedCredential`): a token request past it fails as `ClusterUnreachable`, retryable.
+   */
   readonly credential: TokenCredential;
   readonly resolveAksEndpoint: AksEndpointResolver;
   /** How long a resolved AKS endpoint is reused. Default 10 minutes. */
@@ -80,6 +84,13 @@ async function getAksToken(credential: TokenCredential, cluster: string): Promis
     if (!t) throw new Error('no token returned');
     return t.token;
   } catch (err) {
+    if (isDeadlineExceeded(err)) {
+      throw new KeySyncError(ErrorCode.ClusterUnreachable, `cluster ${cluster}: ${err.message}`, {
+        retryable: true,
+        cause: err,
+        details: { cluster },
+      });
+    }
     throw new KeySyncError(
       ErrorCode.ClusterForbidden,
       `cluster ${cluster}: could not get an Entra token for the AKS server application (${aksServerScope})`,

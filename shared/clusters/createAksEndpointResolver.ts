@@ -3,7 +3,9 @@ import { ContainerServiceClient } from '@azure/arm-containerservice';
 import { parse as parseYaml } from 'yaml';
 
 import { parseResourceId } from '../arm/parseResourceId.ts';
+import { defaultAzureTimeoutInMs } from '../config.ts';
 import { ErrorCode, KeySyncError } from '../errors.ts';
+import { withDeadline } from '../timeouts/withDeadline.ts';
 import type { AksEndpointResolver, ClusterEndpoint } from './ClusterConnector.ts';
 
 /** What the resolver needs to call ARM. `clientOptions` come from `armClientOptions()`. */
@@ -12,13 +14,19 @@ export interface AksEndpointResolverDeps {
   readonly clientOptions: ConstructorParameters<typeof ContainerServiceClient>[2];
   /** Maps ARM errors to KeySyncErrors (shared/arm/mapArmError). */
   readonly mapError: (err: unknown, resourceId: string, action: string) => Error;
+  /**
+   * Bound of one lookup, SDK retries and token acquisition included (KEYSYNC_AZURE_TIMEOUT_MS). Default 30 s.
+   * The SDK has no timeout of its own: an ARM endpoint that never answers would hold the cluster forever.
+   */
+  readonly timeoutInMs?: number;
 }
 
 /**
  * Resolves an AKS cluster's API server URL and CA through ARM `listClusterUserCredential`. Only `server` and
  * `certificate-authority-data` are taken from the returned kubeconfig; its user entry (a kubelogin stub for
- * Entra ID clusters, or a static credential on local-account clusters) is ignored and never kept.
- * @param deps - identity, client options, error mapping
+ * Entra ID clusters, or a static credential on local-account clusters) is ignored and never kept. A lookup
+ * that exceeds `timeoutInMs` fails with the mapped timeout (`ArmUnavailable`, retryable).
+ * @param deps - identity, client options, error mapping, bound
  */
 export function createAksEndpointResolver(deps: AksEndpointResolverDeps): AksEndpointResolver {
   const clients = new Map<string, ContainerServiceClient>();
@@ -35,9 +43,10 @@ export function createAksEndpointResolver(deps: AksEndpointResolverDeps): AksEnd
     const id = parseResourceId(aksResourceId);
     let value: Uint8Array | undefined;
     try {
-      const result = await clientFor(id.subscriptionId).managedClusters.listClusterUserCredentials(
-        id.resourceGroup,
-        id.name,
+      const result = await withDeadline(deps.timeoutInMs ?? defaultAzureTimeoutInMs, (abortSignal) =>
+        clientFor(id.subscriptionId).managedClusters.listClusterUserCredentials(id.resourceGroup, id.name, {
+          abortSignal,
+        }),
       );
       value = result.kubeconfigs?.[0]?.value;
     } catch (err) {

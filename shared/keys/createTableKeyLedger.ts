@@ -1,6 +1,7 @@
 import type { TableClient } from '@azure/data-tables';
 
-import { createTableOnce, isNotFound, storageError } from '../tables/tableHelpers.ts';
+import type { TableStoreOptions } from '../tables/tableHelpers.ts';
+import { createTableOnce, isNotFound, storageError, tableDeadline } from '../tables/tableHelpers.ts';
 import type { KeyLedger, KeySighting } from './KeyLedger.ts';
 import { appendSighting, defaultClockSkewInMs, judgeSighting } from './KeyLedger.ts';
 
@@ -21,15 +22,20 @@ const maxAttempts = 8;
  * resource key) holding its recent sightings. Appends are conditional on the entity's ETag (or on its absence),
  * so two processes that see two new states at once cannot both append: the loser re-reads and judges again.
  * @param table - the index table client (created on first use)
- * @param clockSkewInMs - see {@link defaultClockSkewInMs}
+ * @param options - bound of each Table operation; clock skew tolerated between instances
  */
-export function createTableKeyLedger(table: TableClient, clockSkewInMs = defaultClockSkewInMs): KeyLedger {
-  const ensureTable = createTableOnce(table, 'binding index');
+export function createTableKeyLedger(
+  table: TableClient,
+  options: TableStoreOptions & { readonly clockSkewInMs?: number } = {},
+): KeyLedger {
+  const clockSkewInMs = options.clockSkewInMs ?? defaultClockSkewInMs;
+  const ensureTable = createTableOnce(table, 'binding index', options.timeoutInMs);
+  const bounded = tableDeadline(options.timeoutInMs);
   const row = (k: string) => encodeURIComponent(k);
 
   const read = async (k: string): Promise<{ history: KeySighting[]; etag?: string }> => {
     try {
-      const e = await table.getEntity<LedgerEntity>(partitionKey, row(k));
+      const e = await bounded((o) => table.getEntity<LedgerEntity>(partitionKey, row(k), o));
       return { history: parseHistory(e.history), etag: e.etag };
     } catch (err) {
       if (isNotFound(err)) return { history: [] };
@@ -50,8 +56,8 @@ export function createTableKeyLedger(table: TableClient, clockSkewInMs = default
           history: JSON.stringify(appendSighting(history, verdict.sighting)),
         };
         try {
-          if (etag) await table.updateEntity(entity, 'Replace', { etag });
-          else await table.createEntity(entity);
+          if (etag) await bounded((o) => table.updateEntity(entity, 'Replace', { ...o, etag }));
+          else await bounded((o) => table.createEntity(entity, o));
           return verdict;
         } catch (err) {
           const status = (err as { statusCode?: number }).statusCode;

@@ -16,6 +16,8 @@ import type {
   SecretObject,
   SecretWrite,
 } from './ClusterClient.ts';
+import type { ListPage } from './listAllPages.ts';
+import { defaultListPageSize, listAllPages } from './listAllPages.ts';
 import { mapKubeError, statusCodeOf } from './mapKubeError.ts';
 
 /** Options for {@link createKubeClusterClient}. */
@@ -24,6 +26,8 @@ export interface KubeClusterClientOptions {
   requestTimeoutInMs?: number;
   /** `reportingController` of Events. */
   component?: string;
+  /** Objects per page of a KeyBinding list (the apiserver's `limit`). Default 500. */
+  listPageSize?: number;
 }
 
 /**
@@ -41,6 +45,7 @@ export function createKubeClusterClient(
   const custom = kc.makeApiClient(CustomObjectsApi);
   const timeoutInMs = options.requestTimeoutInMs ?? 10_000;
   const component = options.component ?? 'aks-keysync';
+  const limit = options.listPageSize ?? defaultListPageSize;
   // @kubernetes/client-node 2.0 builds a new undici Agent, so a new TCP + TLS connection, for every request.
   // The first request's agent (same cluster, same TLS settings) is kept: this client's requests then share
   // keep-alive connections, which costs each request one handshake less.
@@ -79,13 +84,13 @@ export function createKubeClusterClient(
 
   return {
     cluster,
-    async listKeyBindings(namespace) {
-      const list = (await call(`list KeyBindings${namespace ? ` in ${namespace}` : ''}`, () =>
-        namespace
-          ? custom.listNamespacedCustomObject({ ...crd, namespace }, timeout)
-          : custom.listClusterCustomObject(crd, timeout),
-      )) as { items?: unknown[] };
-      return list.items ?? [];
+    listKeyBindings(namespace) {
+      // Page by page: each request is bounded by the timeout, so one huge list cannot be.
+      const page = (_continue: string | undefined) =>
+        (namespace
+          ? custom.listNamespacedCustomObject({ ...crd, namespace, limit, _continue }, timeout)
+          : custom.listClusterCustomObject({ ...crd, limit, _continue }, timeout)) as Promise<ListPage>;
+      return call(`list KeyBindings${namespace ? ` in ${namespace}` : ''}`, () => listAllPages(page));
     },
     getKeyBinding(namespace, name) {
       return getOrUndefined(

@@ -10,7 +10,19 @@ describe('loadConfig', () => {
     expect(c.armWritesBurst).toBe(200);
     expect(c.armWritesPerSecond).toBe(10);
     expect(c.resyncSchedule).toBe('0 0 * * * *');
+    expect(c.azureTimeoutInMs).toBe(30_000);
     expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('reads the bound of Azure calls and refuses a non-positive one', () => {
+    const tables = { KEYSYNC_TABLES_CONNECTION_STRING: 'UseDevelopmentStorage=true' };
+    expect(loadConfig({ ...tables, KEYSYNC_AZURE_TIMEOUT_MS: '5000' }).azureTimeoutInMs).toBe(5_000);
+    expect(() => loadConfig({ ...tables, KEYSYNC_AZURE_TIMEOUT_MS: '0' })).toThrow(
+      'KEYSYNC_AZURE_TIMEOUT_MS',
+    );
+    expect(() => loadConfig({ ...tables, KEYSYNC_AZURE_TIMEOUT_MS: 'soon' })).toThrow(
+      'KEYSYNC_AZURE_TIMEOUT_MS',
+    );
   });
 
   it('lists every invalid setting by name at once', () => {

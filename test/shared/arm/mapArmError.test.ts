@@ -7,6 +7,7 @@ import {
 } from '@azure/core-rest-pipeline';
 import { mapArmError } from '../../../shared/arm/mapArmError.ts';
 import { ErrorCode, KeySyncError } from '../../../shared/errors.ts';
+import { DeadlineExceededError } from '../../../shared/timeouts/withDeadline.ts';
 
 const resourceId = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st';
 const action = 'Microsoft.Storage/storageAccounts/listKeys/action';
@@ -24,6 +25,17 @@ function restError(
 }
 
 describe('mapArmError', () => {
+  it('maps a call or token request past its bound to ArmUnavailable, retryable, naming what timed out', () => {
+    const err = mapArmError(new DeadlineExceededError('getting an Entra ID token (scope)', 250), {
+      resourceId,
+      action,
+    });
+    expect([err.code, err.retryable]).toEqual([ErrorCode.ArmUnavailable, true]);
+    expect(err.message).toBe(
+      `${action} on ${resourceId} failed: getting an Entra ID token (scope) timed out after 250 ms`,
+    );
+  });
+
   it('maps 404 to ResourceNotFound, not retryable, with the resource ID', () => {
     const err = mapArmError(restError(404, 'ResourceNotFound', 'not here', { 'x-ms-request-id': 'req-1' }), {
       resourceId,
