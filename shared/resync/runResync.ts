@@ -10,6 +10,7 @@ import type { ResyncReport } from '../reconcile/ResyncReport.ts';
 import { countActions } from '../reconcile/ResyncReport.ts';
 import type { ClusterSource, SyncDeps } from '../reconcile/syncClusters.ts';
 import { syncClusters } from '../reconcile/syncClusters.ts';
+import { toClusterFailure } from '../reconcile/toClusterFailure.ts';
 
 /** A resync request: every filter is optional; all given filters must match. */
 export interface ResyncRequest {
@@ -42,7 +43,11 @@ export async function runResync(deps: ResyncDeps, request: ResyncRequest): Promi
   const dryRun = request.dryRun === true;
   const all = await deps.clusters.list();
   const selected = request.cluster ? all.filter((c) => c.name === request.cluster) : all;
-  if (request.cluster && selected.length === 0) {
+  // A stored registration that cannot be read is reported as that cluster's failure; the others go on.
+  const unreadable = all.invalid
+    .filter((bad) => !request.cluster || bad.name === request.cluster)
+    .map((bad) => toClusterFailure(bad.name, bad.error));
+  if (request.cluster && selected.length === 0 && unreadable.length === 0) {
     throw new ValidationError(
       ErrorCode.ClusterNotRegistered,
       `cluster '${request.cluster}' is not registered; registered clusters: ${all.map((c) => c.name).join(', ') || 'none'}`,
@@ -67,7 +72,9 @@ export async function runResync(deps: ResyncDeps, request: ResyncRequest): Promi
   const bindings = [...result.bindings].sort((a, b) =>
     `${a.cluster}/${a.namespace}/${a.binding}`.localeCompare(`${b.cluster}/${b.namespace}/${b.binding}`),
   );
-  const { clusterFailures } = result;
+  const clusterFailures = [...unreadable, ...result.clusterFailures].sort((a, b) =>
+    a.cluster.localeCompare(b.cluster),
+  );
   const report: ResyncReport = {
     dryRun,
     startedAt,
