@@ -21,6 +21,8 @@ import type { KeyProviderRegistry } from './keys/registry.ts';
 import type { KeyFingerprintStore } from './keys/KeyFingerprintStore.ts';
 import { createTableKeyFingerprintStore } from './keys/KeyFingerprintStore.ts';
 import { trackKeyFingerprints } from './keys/trackKeyFingerprints.ts';
+import type { EventClaims } from './events/EventClaims.ts';
+import { createTableEventClaims } from './events/createTableEventClaims.ts';
 import type { ArmEventDeps } from './events/handleArmChanges.ts';
 import type { Logger } from './logging.ts';
 import type { ResyncDeps } from './resync/runResync.ts';
@@ -40,6 +42,8 @@ export interface Services {
   readonly connect: ClusterConnector;
   readonly providers: KeyProviderRegistry;
   readonly fingerprints: KeyFingerprintStore;
+  /** One claim per Event Grid event ID, shared by every host: duplicate deliveries cost one listKeys. */
+  readonly eventClaims: EventClaims;
   /** Dependencies of a resync, logging to `logger`. Every key read is fingerprinted. */
   resyncDeps(logger: Logger): ResyncDeps;
   /** Dependencies of the ARM event path, logging to `logger`. */
@@ -52,6 +56,7 @@ export interface ServiceOverrides {
   readonly clusters?: ClusterStore;
   readonly index?: BindingIndex;
   readonly fingerprints?: KeyFingerprintStore;
+  readonly eventClaims?: EventClaims;
   /** Waits between stale key reads after a regenerate event. */
   readonly staleRetryDelaysInMs?: readonly number[];
   /** Clock skew tolerated between ARM event times and ours. */
@@ -82,6 +87,7 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
   const indexTable = tableClient(config, config.bindingsTable, credential);
   const index = overrides.index ?? createTableBindingIndex(indexTable);
   const fingerprints = overrides.fingerprints ?? createTableKeyFingerprintStore(indexTable);
+  const eventClaims = overrides.eventClaims ?? createTableEventClaims(indexTable);
   const connect = createClusterConnector({
     credential,
     requestTimeoutInMs: config.kubeRequestTimeoutInMs,
@@ -110,6 +116,7 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     connect,
     providers,
     fingerprints,
+    eventClaims,
     resyncDeps,
     armEventDeps: (logger) => ({
       ...resyncDeps(logger),
