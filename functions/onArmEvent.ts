@@ -58,4 +58,4 @@ export function createArmEventHandler(services: ServicesProvider = getServices) 
   };
 }
 
-app.eventGrid<unknown>(names.functions.onArmEvent, { handler: createArmEventHandler() });
+app.eventGrid(names.functions.onArmEvent, { handler: createArmEventHandler() });

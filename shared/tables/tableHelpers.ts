@@ -9,7 +9,7 @@ import { ErrorCode, KeySyncError } from '../errors.ts';
  * @param err - what the Tables client threw
  */
 export function storageError(action: string, err: unknown): KeySyncError {
-  const status = (err as { statusCode?: number }).statusCode;
+  const status = statusOf(err);
   return new KeySyncError(
     ErrorCode.Internal,
     `Table storage: could not ${action}${status ? ` (HTTP ${status})` : ''}`,

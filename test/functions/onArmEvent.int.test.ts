@@ -274,11 +274,7 @@ describe('onArmEvent on real parts', () => {
     const otherEndpoint = await startEventGridEndpoint(createArmEventHandler(() => Promise.resolve(other)));
     const subs = [
       h.sim.subscribeEvents({ url: endpoint.url, duplicates: 1 }),
-      h.sim.subscribeEvents({
-        url: otherEndpoint.url,
-        duplicates: 1,
-        eventDeliverySchema: 'CloudEventSchemaV1_0',
-      }),
+      h.sim.subscribeEvents({ url: otherEndpoint.url, duplicates: 1 }),
     ];
     try {
       h.sim.resetCalls();
@@ -296,6 +292,9 @@ describe('onArmEvent on real parts', () => {
       expect(delivered).toHaveLength(4);
       expect(listKeys(st)).toHaveLength(1);
       expect(subs.flatMap((s) => s.deadLetters())).toEqual([]);
+      console.log(
+        JSON.stringify(subs.map((s) => s.attempts().map((a) => [a.eventId.slice(0, 4), a.outcome]))),
+      );
     } finally {
       for (const s of subs) s.unsubscribe();
       await otherEndpoint.stop();
