@@ -1,9 +1,8 @@
-import type { EventGridEvent, InvocationContext } from '@azure/functions';
+import type { InvocationContext } from '@azure/functions';
 
 import names from '../infra/config/names.json' with { type: 'json' };
 import { ErrorCode, isKeySyncError, KeySyncError } from '../shared/errors.ts';
-import { classifyArmEvent } from '../shared/events/classifyArmEvent.ts';
-import { handleArmChanges } from '../shared/events/handleArmChanges.ts';
+import { handleArmEvent } from '../shared/events/handleArmEvent.ts';
 import { errorFields } from '../shared/logging.ts';
 import { app } from './azureFunctions.ts';
 import type { ServicesProvider } from './compositionRoot.ts';
@@ -11,26 +10,30 @@ import { getServices } from './compositionRoot.ts';
 import { contextLogger } from './contextLogger.ts';
 
 /**
- * Event Grid trigger on the subscription's ARM system topic: a key regeneration, write or delete of a bound
- * resource refreshes every bound Secret in every cluster. Poison events are logged by ID and dropped;
- * retryable failures throw, so Event Grid redelivers (and finally dead-letters).
+ * Event Grid trigger on the subscription's ARM system topic (Event Grid or CloudEvents 1.0 delivery schema): a
+ * key regeneration, write or delete of a bound resource refreshes every bound Secret in every cluster. Poison
+ * events are logged by ID and dropped; duplicates of a handled event are acknowledged; retryable failures
+ * throw, so Event Grid redelivers (and finally dead-letters).
  * @param services - the composition root (tests pass their own)
  */
 export function createArmEventHandler(services: ServicesProvider = getServices) {
-  return async (event: EventGridEvent, context: InvocationContext): Promise<void> => {
+  return async (event: unknown, context: InvocationContext): Promise<void> => {
     const logger = contextLogger(context);
-    let change;
-    try {
-      change = await classifyArmEvent(event);
-    } catch (err) {
-      logger.warn({ eventId: eventIdOf(event), ...errorFields(err) }, 'poison event dropped');
-      return;
+    // Outside any catch: a configuration error must not drop events; they wait for a fixed app.
+    const s = await services();
+    const result = await handleArmEvent({ engine: s.armEventDeps(logger), claims: s.eventClaims }, event);
+    switch (result.status) {
+      case 'poison':
+        logger.warn({ eventId: result.eventId, ...errorFields(result.error) }, 'poison event dropped');
+        return;
+      case 'ignored':
+        logger.debug({ eventId: result.eventId, reason: result.reason }, 'event ignored');
+        return;
+      case 'duplicate':
+        logger.info({ eventId: result.eventId }, 'duplicate of a handled event acknowledged');
+        return;
     }
-    if ('ignored' in change) {
-      logger.debug({ eventId: change.eventId, reason: change.reason }, 'event ignored');
-      return;
-    }
-    const outcome = await handleArmChanges((await services()).armEventDeps(logger), [change]);
+    const { change, outcome } = result;
     logger.info(
       {
         eventId: change.eventId,
@@ -53,12 +56,6 @@ export function createArmEventHandler(services: ServicesProvider = getServices) 
       );
     }
   };
-}
-
-/** The event's ID for log lines, whatever the event looks like. */
-function eventIdOf(event: unknown): string {
-  const id = (event as { id?: unknown } | null)?.id;
-  return typeof id === 'string' ? id.slice(0, 64) : '(no id)';
 }
 
 app.eventGrid(names.functions.onArmEvent, { handler: createArmEventHandler() });

@@ -28,6 +28,13 @@ param systemTopicName string
 @description('Resource group of the system topic (main.bicep output SYSTEM_TOPIC_RESOURCE_GROUP). Empty = resourceGroupName.')
 param systemTopicResourceGroup string = ''
 
+@description('Schema Event Grid delivers events in: EventGridSchema (default) or CloudEventSchemaV1_0 (CloudEvents 1.0, which Microsoft recommends). onArmEvent reads both; see docs/deploy.md.')
+@allowed([
+  'EventGridSchema'
+  'CloudEventSchemaV1_0'
+])
+param eventDeliverySchema string = 'EventGridSchema'
+
 var names = loadJsonContent('config/names.json')
 // Every operation name of every category in config/eventOperations.json (the same file the code's classifier
 // reads), in one StringIn filter. Limit: 25 values per event subscription (checked in app/armEventSubscription.bicep).
@@ -72,6 +79,7 @@ module armEvents 'app/armEventSubscription.bicep' = {
     operationNames: operationNames
     deadLetterStorageAccountId: storage.id
     deadLetterContainerName: names.eventGrid.deadLetterContainer
+    eventDeliverySchema: eventDeliverySchema
   }
   dependsOn: [
     deadLetterAccess

@@ -21,6 +21,8 @@ import type { KeyProviderRegistry } from './keys/registry.ts';
 import type { KeyLedger } from './keys/KeyLedger.ts';
 import { createTableKeyLedger } from './keys/createTableKeyLedger.ts';
 import { boundedCredential } from './timeouts/boundedCredential.ts';
+import type { EventClaims } from './events/EventClaims.ts';
+import { createTableEventClaims } from './events/createTableEventClaims.ts';
 import type { ArmEventDeps } from './events/handleArmChanges.ts';
 import type { Logger } from './logging.ts';
 import type { ResyncDeps } from './resync/runResync.ts';
@@ -41,6 +43,8 @@ export interface Services {
   readonly providers: KeyProviderRegistry;
   readonly ledger: KeyLedger;
   /** Dependencies of a resync, logging to `logger`. Every key read is ordered through the key ledger. */
+  /** One claim per Event Grid event ID, shared by every host: duplicate deliveries cost one listKeys. */
+  readonly eventClaims: EventClaims;
   resyncDeps(logger: Logger): ResyncDeps;
   /** Dependencies of the ARM event path, logging to `logger`. */
   armEventDeps(logger: Logger): ArmEventDeps;
@@ -52,6 +56,7 @@ export interface ServiceOverrides {
   readonly clusters?: ClusterStore;
   readonly index?: BindingIndex;
   readonly ledger?: KeyLedger;
+  readonly eventClaims?: EventClaims;
   /** Waits between stale key reads after a regenerate event. */
   readonly staleRetryDelaysInMs?: readonly number[];
   /** Clock skew tolerated between ARM event times and ours. */
@@ -89,6 +94,7 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
   const indexTable = tableClient(config, config.bindingsTable, credential);
   const index = overrides.index ?? createTableBindingIndex(indexTable, bound);
   const ledger = overrides.ledger ?? createTableKeyLedger(indexTable, bound);
+  const eventClaims = overrides.eventClaims ?? createTableEventClaims(indexTable, bound);
   const connect = createClusterConnector({
     credential,
     requestTimeoutInMs: config.kubeRequestTimeoutInMs,
@@ -119,6 +125,7 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     connect,
     providers,
     ledger,
+    eventClaims,
     resyncDeps,
     armEventDeps: (logger) => ({
       ...resyncDeps(logger),

@@ -25,6 +25,13 @@ param deadLetterStorageAccountId string
 @description('Dead-letter blob container.')
 param deadLetterContainerName string
 
+@description('Schema of the deliveries: EventGridSchema or CloudEventSchemaV1_0 (CloudEvents 1.0). onArmEvent reads both.')
+@allowed([
+  'EventGridSchema'
+  'CloudEventSchemaV1_0'
+])
+param eventDeliverySchema string = 'EventGridSchema'
+
 resource systemTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' existing = {
   name: systemTopicName
 }
@@ -41,7 +48,7 @@ resource armEvents 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-
         preferredBatchSizeInKilobytes: 64
       }
     }
-    eventDeliverySchema: 'EventGridSchema'
+    eventDeliverySchema: eventDeliverySchema
     filter: {
       includedEventTypes: [
         'Microsoft.Resources.ResourceActionSuccess'

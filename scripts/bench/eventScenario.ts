@@ -3,7 +3,6 @@
  * regenerations picked up through Event Grid -> onArmEvent (timed against the critical-path floor, calls and
  * writes counted), then a no-op resync (writes counted).
  */
-import type { EventGridEvent } from '@azure/functions';
 
 import { createArmEventHandler } from '../../functions/onArmEvent.ts';
 import { keyBindingApi } from '../../shared/bindings/KeyBinding.ts';
@@ -136,9 +135,10 @@ export function medianLatency(runs: readonly EventRun[]): number {
   return median(runs.map((r) => r.latencyMs));
 }
 
-function operationOf(event: EventGridEvent): string {
-  const op = (event.data as { operationName?: unknown } | undefined)?.operationName;
-  return typeof op === 'string' ? (op.split('/').at(-2) ?? op) : event.eventType;
+function operationOf(event: unknown): string {
+  const e = event as { data?: { operationName?: unknown }; eventType?: unknown; type?: unknown } | null;
+  const op = e?.data?.operationName;
+  return typeof op === 'string' ? (op.split('/').at(-2) ?? op) : String(e?.eventType ?? e?.type);
 }
 
 async function deleteBindings(plan: readonly PlannedBinding[]): Promise<void> {

@@ -1,12 +1,15 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import type { EventGridEvent, InvocationContext as InvocationContextType } from '@azure/functions';
+import type { InvocationContext as InvocationContextType } from '@azure/functions';
 
 import { InvocationContext } from '../../functions/azureFunctions.ts';
 
-/** An Event Grid-triggered function handler, as `app.eventGrid` takes it. */
-export type EventGridHandler = (event: EventGridEvent, context: InvocationContextType) => Promise<void>;
+/**
+ * An Event Grid-triggered function handler, as `app.eventGrid` takes it. The event is whatever JSON object the
+ * delivery held: Event Grid schema or CloudEvents 1.0, depending on the event subscription.
+ */
+export type EventGridHandler = (event: unknown, context: InvocationContextType) => Promise<void>;
 
 /** A local stand-in for the Functions host's Event Grid webhook. */
 export interface EventGridEndpoint {
@@ -19,9 +22,11 @@ export interface EventGridEndpoint {
 
 /**
  * Serves `POST /runtime/webhooks/eventgrid?functionName=<name>` like the Functions host does for an Event Grid
- * trigger: the delivery (a JSON array) is split and the handler invoked once per event with a fresh
- * InvocationContext; the answer is 200 when every invocation succeeded, 500 otherwise (so Event Grid retries),
- * 400 for a body that is not JSON.
+ * trigger: the delivery is split and the handler invoked once per event with a fresh InvocationContext; the
+ * answer is 200 when every invocation succeeded, 500 otherwise (so Event Grid retries), 400 for a body that is
+ * not JSON. Both delivery schemas pass through unchanged: an Event Grid schema delivery is a JSON array; a
+ * CloudEvents 1.0 one is a single event (`application/cloudevents+json`) or an array
+ * (`application/cloudevents-batch+json`).
  * @param handler - the function handler (e.g. `createArmEventHandler(...)`)
  * @param log - receives every line the handler logs
  */
@@ -52,7 +57,7 @@ export async function startEventGridEndpoint(
             logHandler: (_level, ...args) => log(args.map(String).join(' ')),
           });
           try {
-            await handler(event as EventGridEvent, context);
+            await handler(event, context);
             invocations.push({ eventId, ok: true });
           } catch {
             ok = false;

@@ -2,7 +2,7 @@ import { ErrorCode, ValidationError } from '../errors.ts';
 
 /** A parsed ARM ID of a top-level resource: `/subscriptions/{s}/resourceGroups/{rg}/providers/{ns}/{type}/{name}`. */
 export interface ArmResourceId {
-  /** The ID as the caller wrote it. */
+  /** The ID as the caller wrote it, trimmed (and without a tolerated trailing slash). */
   readonly id: string;
   /** Lower-cased ID: ARM IDs are case-insensitive, so this is the key used for lookups and indexes. */
   readonly key: string;
@@ -17,14 +17,27 @@ export interface ArmResourceId {
 
 const pattern = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/([^/]+)\/([^/]+)\/([^/]+)$/i;
 
+/** How strict {@link parseResourceId} is about the spelling. */
+export interface ParseResourceIdOptions {
+  /**
+   * Accept (and drop) one trailing slash. For IDs that machines wrote and nobody can correct, such as an Event
+   * Grid event's `subject` or `data.resourceUri`: `/…/stapp/` and `/…/stapp` are the same resource to ARM.
+   * Off by default, so that user-authored IDs (a KeyBinding's `spec.resourceId`) keep the one canonical
+   * spelling that the CRD's schema enforces.
+   */
+  readonly allowTrailingSlash?: boolean;
+}
+
 /**
  * Parses and normalises the ARM ID of a top-level resource.
- * @param id - the resource ID, any casing, no trailing slash
- * @returns the parsed ID
+ * @param id - the resource ID, any casing, no trailing slash (unless `options.allowTrailingSlash`)
+ * @param options - spelling tolerance
+ * @returns the parsed ID; `id` and `key` never end in a slash
  * @throws ValidationError (`InvalidResourceId`) naming the input when it is not such an ID
  */
-export function parseResourceId(id: string): ArmResourceId {
-  const m = pattern.exec(id.trim());
+export function parseResourceId(id: string, options: ParseResourceIdOptions = {}): ArmResourceId {
+  const trimmed = options.allowTrailingSlash ? id.trim().replace(/\/$/, '') : id.trim();
+  const m = pattern.exec(trimmed);
   if (!m) {
     throw new ValidationError(
       ErrorCode.InvalidResourceId,
@@ -41,7 +54,6 @@ export function parseResourceId(id: string): ArmResourceId {
     string,
     string,
   ];
-  const trimmed = id.trim();
   return {
     id: trimmed,
     key: trimmed.toLowerCase(),

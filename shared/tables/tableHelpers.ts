@@ -38,7 +38,7 @@ export function tableDeadline(
  * @param err - what the Tables client (or the deadline) threw
  */
 export function storageError(action: string, err: unknown): KeySyncError {
-  const status = (err as { statusCode?: number } | null)?.statusCode;
+  const status = statusOf(err);
   const why = isDeadlineExceeded(err) ? `: ${err.message}` : status ? ` (HTTP ${status})` : '';
   return new KeySyncError(ErrorCode.StorageUnavailable, `Table storage: could not ${action}${why}`, {
     retryable: true,
@@ -72,5 +72,13 @@ export function createTableOnce(
  * @param err - what the client threw
  */
 export function isNotFound(err: unknown): boolean {
-  return (err as { statusCode?: number } | null)?.statusCode === 404;
+  return statusOf(err) === 404;
+}
+
+/**
+ * The HTTP status of a Tables client error (409: the entity exists; 412: its ETag changed), if any.
+ * @param err - what the client threw
+ */
+export function statusOf(err: unknown): number | undefined {
+  return (err as { statusCode?: number } | null)?.statusCode;
 }

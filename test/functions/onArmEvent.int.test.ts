@@ -3,11 +3,14 @@
  * duplicates, reordering) to a local stand-in of the Functions host's Event Grid webhook, which invokes the
  * real `onArmEvent` handler; Secrets in two real clusters follow.
  */
+import { randomUUID } from 'node:crypto';
+
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { createArmEventHandler } from '../../functions/onArmEvent.ts';
 import type { EventGridEndpoint } from '../../scripts/localstack/eventGridEndpoint.ts';
 import { startEventGridEndpoint } from '../../scripts/localstack/eventGridEndpoint.ts';
+import { createServices } from '../../shared/createServices.ts';
 import { runResync } from '../../shared/resync/runResync.ts';
 import type { EngineHarness } from '../support/engineHarness.ts';
 import { readReferenceEvents } from '../support/referenceEvents.ts';
@@ -39,11 +42,10 @@ const ready = async (cluster: 'cluster-a' | 'cluster-b', name: string) => {
   return kb.status?.conditions?.[0];
 };
 
+const engineOverrides = { staleRetryDelaysInMs: [250, 500, 1000], clockSkewInMs: 0 };
+
 beforeAll(async () => {
-  h = await startEngineHarness(
-    { lroDurationInMs: 1500 },
-    { staleRetryDelaysInMs: [250, 500, 1000], clockSkewInMs: 0 },
-  );
+  h = await startEngineHarness({ lroDurationInMs: 1500 }, engineOverrides);
   h.sim.addStorageAccount({ subscriptionId, resourceGroup: rg, name: 'stevents' });
   h.sim.addCosmosAccount({ subscriptionId, resourceGroup: rg, name: 'cosmos-events' });
   ns = await h.namespace('events');
@@ -104,7 +106,7 @@ describe('onArmEvent on real parts', () => {
         .filter((e) => /regeneratekey/i.test(e.data.operationName))
         .at(-1);
       await createArmEventHandler(() => Promise.resolve(h.services))(
-        late as never,
+        late,
         new (await import('../../functions/azureFunctions.ts')).InvocationContext({}),
       );
       expect(await resourceVersion('cluster-a', 'app-storage')).toBe(rv);
@@ -210,6 +212,93 @@ describe('onArmEvent on real parts', () => {
     expect(dropped.every((l) => l.includes('Event Grid event'))).toBe(true);
     expect(h.sim.calls().filter((c) => /listkeys/i.test(c.operation ?? ''))).toEqual([]);
     expect(await resourceVersion('cluster-a', 'app-storage')).toBe(rv);
+  });
+
+  it('a regeneration delivered in the CloudEvents 1.0 schema reaches every bound Secret, with one listKeys', async () => {
+    const schemas: string[] = [];
+    const handler = createArmEventHandler(() => Promise.resolve(h.services));
+    const cloudEndpoint = await startEventGridEndpoint(async (event, context) => {
+      schemas.push('specversion' in (event as object) ? 'cloud' : 'eventgrid');
+      await handler(event, context);
+    });
+    const sub = h.sim.subscribeEvents({
+      url: cloudEndpoint.url,
+      eventDeliverySchema: 'CloudEventSchemaV1_0',
+    });
+    try {
+      h.sim.resetCalls();
+      await h.sim.regenerateKey(st, 'key1');
+      await h.sim.waitForDeliveries(20_000);
+      for (const cluster of ['cluster-a', 'cluster-b'] as const) {
+        expect(await h.readSecret(cluster, ns, 'app-storage')).toEqual({ KEY: h.sim.keysOf(st).key1 });
+      }
+      expect(listKeys(st)).toHaveLength(1);
+      expect(schemas.length).toBeGreaterThan(0);
+      expect(new Set(schemas)).toEqual(new Set(['cloud']));
+      expect(cloudEndpoint.invocations.every((i) => i.ok)).toBe(true);
+    } finally {
+      sub.unsubscribe();
+      await cloudEndpoint.stop();
+    }
+  });
+
+  it('an event naming the resource with a trailing slash, in other casing, is the same resource', async () => {
+    await h.sim.regenerateKey(st, 'key1'); // no subscription: published, not delivered
+    const published = h.sim
+      .publishedEvents()
+      .filter((e) => /regeneratekey/i.test(e.data.operationName))
+      .at(-1);
+    if (!published) throw new Error('no regenerate event published');
+    const event = structuredClone(published);
+    event.id = randomUUID();
+    event.subject = `${event.subject.toUpperCase().replace('/SUBSCRIPTIONS/', '/subscriptions/')}/`;
+    event.data.resourceUri = `${event.data.resourceUri}/`;
+    h.sim.resetCalls();
+    const before = handlerLogs.length;
+    const res = await fetch(endpoint.url, {
+      method: 'POST',
+      body: JSON.stringify([event]),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(200);
+    expect(handlerLogs.slice(before).some((l) => l.includes('poison event dropped'))).toBe(false);
+    for (const cluster of ['cluster-a', 'cluster-b'] as const) {
+      expect(await h.readSecret(cluster, ns, 'app-storage')).toEqual({ KEY: h.sim.keysOf(st).key1 });
+    }
+    expect(listKeys(st)).toHaveLength(1);
+  });
+
+  it('duplicates handled at once by two engine processes cost one listKeys', async () => {
+    // A second "host": its own services (ARM clients, Table clients), sharing the tables, as on Azure.
+    const other = createServices(h.services.config, engineOverrides);
+    const otherEndpoint = await startEventGridEndpoint(createArmEventHandler(() => Promise.resolve(other)));
+    const subs = [
+      h.sim.subscribeEvents({ url: endpoint.url, duplicates: 1 }),
+      h.sim.subscribeEvents({ url: otherEndpoint.url, duplicates: 1 }),
+    ];
+    try {
+      h.sim.resetCalls();
+      await h.sim.regenerateKey(st, 'key1');
+      await h.sim.waitForDeliveries(30_000);
+      for (const cluster of ['cluster-a', 'cluster-b'] as const) {
+        expect(await h.readSecret(cluster, ns, 'app-storage')).toEqual({ KEY: h.sim.keysOf(st).key1 });
+      }
+      // Four deliveries of the regenerate event (two per host), one key fetch in all.
+      const regenerateId = h.sim
+        .publishedEvents()
+        .filter((e) => /regeneratekey/i.test(e.data.operationName))
+        .at(-1)?.id;
+      const delivered = subs.flatMap((s) => s.delivered()).filter((e) => e.id === regenerateId);
+      expect(delivered).toHaveLength(4);
+      expect(listKeys(st)).toHaveLength(1);
+      expect(subs.flatMap((s) => s.deadLetters())).toEqual([]);
+      console.log(
+        JSON.stringify(subs.map((s) => s.attempts().map((a) => [a.eventId.slice(0, 4), a.outcome]))),
+      );
+    } finally {
+      for (const s of subs) s.unsubscribe();
+      await otherEndpoint.stop();
+    }
   });
 
   it('logs no key value', () => {

@@ -44,6 +44,48 @@ export interface ArmEvent {
   metadataVersion: '1';
 }
 
+/** Delivery schemas of an event subscription (the `eventDeliverySchema` values of the ARM API). */
+export type EventDeliverySchema = 'EventGridSchema' | 'CloudEventSchemaV1_0';
+
+/**
+ * The same event in the CloudEvents 1.0 schema, as Event Grid delivers it to a subscription created with
+ * `eventDeliverySchema: 'CloudEventSchemaV1_0'`: `source` is the topic, `type` the event type, `time` the event
+ * time; `subject`, `id` and `data` are unchanged (https://learn.microsoft.com/azure/event-grid/cloud-event-schema).
+ */
+export interface ArmCloudEvent {
+  specversion: '1.0';
+  type: ArmEventType;
+  source: string;
+  subject: string;
+  id: string;
+  time: string;
+  data: ArmEventData;
+}
+
+/** An event as one delivery schema or the other carries it. */
+export type DeliveredArmEvent = ArmEvent | ArmCloudEvent;
+
+/**
+ * The event in a delivery schema.
+ * @param event - the event (Event Grid schema, as published)
+ * @param schema - the subscription's delivery schema (default `EventGridSchema`: the event itself)
+ */
+export function inDeliverySchema(
+  event: ArmEvent,
+  schema: EventDeliverySchema = 'EventGridSchema',
+): DeliveredArmEvent {
+  if (schema === 'EventGridSchema') return event;
+  return {
+    specversion: '1.0',
+    type: event.eventType,
+    source: event.topic,
+    subject: event.subject,
+    id: event.id,
+    time: event.eventTime,
+    data: event.data,
+  };
+}
+
 /** The request an event describes. */
 export interface ArmEventSource {
   readonly eventType: ArmEventType;

@@ -308,7 +308,14 @@ export class ArmSimulator {
 export type { ArmSimulatorOptions, ThrottlingOptions } from './ArmSimulatorOptions.ts';
 export type { ArmCall, ArmCallFilter } from './CallLog.ts';
 export type { FaultHandle, FaultMatch, FaultRule } from './FaultInjector.ts';
-export type { ArmEvent, ArmEventType } from './ArmEvent.ts';
+export type {
+  ArmCloudEvent,
+  ArmEvent,
+  ArmEventType,
+  DeliveredArmEvent,
+  EventDeliverySchema,
+} from './ArmEvent.ts';
+export { inDeliverySchema } from './ArmEvent.ts';
 export type { EventSubscriptionHandle } from './EventBus.ts';
 export type {
   DeadLetteredEvent,

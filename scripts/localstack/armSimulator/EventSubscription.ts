@@ -1,4 +1,4 @@
-import type { ArmEvent } from './ArmEvent.ts';
+import type { ArmEvent, EventDeliverySchema } from './ArmEvent.ts';
 import type { CancellableTimers } from './CancellableTimers.ts';
 import { deliverOnce, type DeliveryResult, type EventHandler } from './deliverOnce.ts';
 import type { PendingTracker } from './PendingTracker.ts';
@@ -24,6 +24,11 @@ export interface EventSubscriptionOptions {
   handler?: EventHandler;
   /** Name used in the `aeg-subscription-name` header. */
   name?: string;
+  /**
+   * Schema of the deliveries, as the event subscription's `eventDeliverySchema` (default `EventGridSchema`):
+   * `CloudEventSchemaV1_0` delivers CloudEvents 1.0. Filters, retries and dead letters work the same.
+   */
+  eventDeliverySchema?: EventDeliverySchema;
   filter?: EventFilter;
   /** Extra copies of every delivery (at-least-once). Default 0. */
   duplicates?: number;

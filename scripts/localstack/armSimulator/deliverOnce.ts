@@ -1,10 +1,12 @@
-import type { ArmEvent } from './ArmEvent.ts';
+import type { ArmEvent, DeliveredArmEvent, EventDeliverySchema } from './ArmEvent.ts';
+import { inDeliverySchema } from './ArmEvent.ts';
 
 /**
- * An in-process event destination. It receives the delivery as Event Grid sends it (an array) and answers with
- * an HTTP status (any non-number, e.g. `undefined`, means 200); throwing counts as a 500.
+ * An in-process event destination. It receives the delivery as an array of events in the subscription's
+ * delivery schema and answers with an HTTP status (any non-number, e.g. `undefined`, means 200); throwing
+ * counts as a 500.
  */
-export type EventHandler = (events: ArmEvent[], delivery: { deliveryCount: number }) => unknown;
+export type EventHandler = (events: DeliveredArmEvent[], delivery: { deliveryCount: number }) => unknown;
 
 /** Outcome of one attempt. */
 export interface DeliveryResult {
@@ -20,10 +22,15 @@ export interface DeliveryTarget {
   handler?: EventHandler;
   name?: string;
   deliveryTimeoutInMs?: number;
+  /** Default `EventGridSchema`. */
+  eventDeliverySchema?: EventDeliverySchema;
 }
 
 /**
- * Makes one delivery attempt of one event. Never throws.
+ * Makes one delivery attempt of one event. Never throws. In the Event Grid schema the body is a one-element
+ * JSON array (`application/json`); in the CloudEvents schema it is the event alone, in structured content mode
+ * (`application/cloudevents+json`): the headers are otherwise the same, as Event Grid documents
+ * (https://learn.microsoft.com/azure/event-grid/cloud-event-schema).
  * @param target - destination
  * @param event - the event (sent as a one-element array)
  * @param attempt - 1-based attempt number
@@ -38,9 +45,10 @@ export async function deliverOnce(
   const timeoutInMs = target.deliveryTimeoutInMs ?? 30_000;
   const signal = AbortSignal.any([stop, AbortSignal.timeout(timeoutInMs)]);
   try {
+    const delivered = inDeliverySchema(event, target.eventDeliverySchema);
     const status = target.url
-      ? await post(target.url, { name: target.name ?? 'keysync-events', event, attempt, signal })
-      : await callHandler(target, event, attempt, signal);
+      ? await post(target.url, { name: target.name ?? 'keysync-events', event: delivered, attempt, signal })
+      : await callHandler(target, delivered, attempt, signal);
     return { status, outcome: outcomeOf(status) };
   } catch (err) {
     if (signal.aborted) return { status: undefined, outcome: stop.aborted ? 'Aborted' : 'TimedOut' };
@@ -51,26 +59,46 @@ export async function deliverOnce(
 
 async function post(
   url: string,
-  { name, event, attempt, signal }: { name: string; event: ArmEvent; attempt: number; signal: AbortSignal },
+  {
+    name,
+    event,
+    attempt,
+    signal,
+  }: { name: string; event: DeliveredArmEvent; attempt: number; signal: AbortSignal },
 ) {
+  const common = {
+    'aeg-event-type': 'Notification',
+    'aeg-subscription-name': name.toUpperCase(),
+    'aeg-delivery-count': String(attempt - 1),
+  };
+  const cloud = 'specversion' in event;
   const res = await fetch(url, {
     method: 'POST',
-    headers: {
-      'content-type': 'application/json; charset=utf-8',
-      'aeg-event-type': 'Notification',
-      'aeg-subscription-name': name.toUpperCase(),
-      'aeg-delivery-count': String(attempt - 1),
-      'aeg-data-version': event.dataVersion,
-      'aeg-metadata-version': event.metadataVersion,
-    },
-    body: JSON.stringify([event]),
+    headers: cloud
+      ? {
+          ...common,
+          'content-type': 'application/cloudevents+json; charset=utf-8',
+          'aeg-metadata-version': event.specversion,
+        }
+      : {
+          ...common,
+          'content-type': 'application/json; charset=utf-8',
+          'aeg-data-version': event.dataVersion,
+          'aeg-metadata-version': event.metadataVersion,
+        },
+    body: JSON.stringify(cloud ? event : [event]),
     signal,
   });
   await res.arrayBuffer().catch(() => undefined);
   return res.status;
 }
 
-async function callHandler(target: DeliveryTarget, event: ArmEvent, attempt: number, signal: AbortSignal) {
+async function callHandler(
+  target: DeliveryTarget,
+  event: DeliveredArmEvent,
+  attempt: number,
+  signal: AbortSignal,
+) {
   const handler = target.handler as EventHandler;
   let onAbort = (): void => undefined;
   const aborted = new Promise<never>((_, reject) => {

@@ -41,6 +41,24 @@ describe('parseResourceId', () => {
   });
 });
 
+describe('parseResourceId: trailing slash', () => {
+  it('is refused by default: a KeyBinding spells its resource ID one way, as the CRD schema enforces', () => {
+    expect(() => parseResourceId(`${id}/`)).toThrow(expect.objectContaining({ code: 'InvalidResourceId' }));
+  });
+
+  it('is dropped when allowed (event subjects), giving the same id and key', () => {
+    const r = parseResourceId(`${id.toUpperCase().replace('/SUBSCRIPTIONS', '/subscriptions')}/`, {
+      allowTrailingSlash: true,
+    });
+    expect(r.key).toBe(parseResourceId(id).key);
+    expect(r.id.endsWith('/')).toBe(false);
+    expect(parseResourceId(` ${id}/ `, { allowTrailingSlash: true }).id).toBe(id);
+    expect(() => parseResourceId(`${id}//`, { allowTrailingSlash: true })).toThrow(
+      expect.objectContaining({ code: 'InvalidResourceId' }),
+    );
+  });
+});
+
 describe('isUnderPrefix', () => {
   it('matches whole segments, case-insensitively', () => {
     expect(

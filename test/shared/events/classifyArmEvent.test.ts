@@ -1,8 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 
-import { ValidationError } from '../../../shared/errors.ts';
+import type { ArmEvent } from '../../../scripts/localstack/armSimulator/ArmSimulator.ts';
+import { inDeliverySchema } from '../../../scripts/localstack/armSimulator/ArmSimulator.ts';
+import { ErrorCode, KeySyncError, ValidationError } from '../../../shared/errors.ts';
 import type { ArmChange, IgnoredEvent } from '../../../shared/events/ArmChange.ts';
-import { classifyArmEvent } from '../../../shared/events/classifyArmEvent.ts';
+import { classifyArmEvent, createDeserializerLoader } from '../../../shared/events/classifyArmEvent.ts';
 import { readReferenceEvents } from '../../support/referenceEvents.ts';
 
 const first = (file: string) => (readReferenceEvents(file) as unknown[])[0];
@@ -81,5 +83,118 @@ describe('classifyArmEvent on the sample deliveries', () => {
     );
     expect(await msg('unsupported resource type')).toContain('microsoft.web/sites');
     expect(await msg('huge subject (10k characters)')).toContain('too long');
+  });
+});
+
+/** A sample event with some fields replaced (the samples are read-only reference material). */
+const sample = (file: string, patch: (e: ArmEvent) => void = () => undefined): ArmEvent => {
+  const e = structuredClone(first(file)) as ArmEvent;
+  patch(e);
+  return e;
+};
+const cloud = (e: unknown) => inDeliverySchema(e as ArmEvent, 'CloudEventSchemaV1_0');
+const failure = async (p: Promise<unknown>): Promise<unknown> => {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a failure');
+};
+
+describe('classifyArmEvent: resource IDs with a trailing slash', () => {
+  it('names the same resource with a trailing slash in subject, resourceUri or both, in any casing', async () => {
+    const plain = asChange(await classifyArmEvent(first('storage-regenerate-key.json')));
+    for (const patch of [
+      (e: ArmEvent) => void (e.subject += '/'),
+      (e: ArmEvent) => void (e.data.resourceUri += '/'),
+      (e: ArmEvent) => {
+        e.subject = e.subject.toUpperCase().replace('/SUBSCRIPTIONS', '/subscriptions') + '/';
+        e.data.resourceUri += '/';
+      },
+    ]) {
+      const change = asChange(await classifyArmEvent(sample('storage-regenerate-key.json', patch)));
+      expect(change.kind).toBe('keys');
+      expect(change.resource.key).toBe(plain.resource.key);
+      expect(change.resource.id.endsWith('/')).toBe(false);
+    }
+  });
+
+  it('tolerates one slash, not more', async () => {
+    const err = await failure(
+      classifyArmEvent(sample('storage-regenerate-key.json', (e) => void (e.subject += '//'))),
+    );
+    expect(err).toBeInstanceOf(ValidationError);
+  });
+});
+
+describe('classifyArmEvent: CloudEvents 1.0 deliveries', () => {
+  it.each([
+    'storage-regenerate-key.json',
+    'storage-regenerate-key-uppercase.json',
+    'cosmos-regenerate-key.json',
+    'redis-regenerate-key.json',
+    'storage-write.json',
+    'storage-delete.json',
+    'storage-listkeys-own-call.json',
+  ])('%s classifies exactly like its Event Grid schema form', async (file) => {
+    const asCloudEvent = cloud(first(file));
+    expect(asCloudEvent).toHaveProperty('specversion', '1.0');
+    expect(await classifyArmEvent(asCloudEvent)).toEqual(await classifyArmEvent(first(file)));
+  });
+
+  it('a trailing slash in a CloudEvent subject is tolerated too', async () => {
+    const change = asChange(
+      await classifyArmEvent(cloud(sample('storage-regenerate-key.json', (e) => void (e.subject += '/')))),
+    );
+    expect(change.resource.key).toBe(
+      asChange(await classifyArmEvent(first('storage-regenerate-key.json'))).resource.key,
+    );
+  });
+
+  it.each([
+    ['no subject', (c: Record<string, unknown>) => delete c.subject, /subject is missing/],
+    ['no time', (c: Record<string, unknown>) => delete c.time, /time is missing/],
+    ['no type', (c: Record<string, unknown>) => delete c.type, /type/],
+    ['another spec version', (c: Record<string, unknown>) => (c.specversion = '0.3'), /1\.0/],
+    ['no data', (c: Record<string, unknown>) => delete c.data, /data\.operationName is missing/],
+    ['a bad time', (c: Record<string, unknown>) => (c.time = 'yesterday'), /time/],
+  ])('a CloudEvent with %s is poison, with the problem named', async (_label, patch, message) => {
+    const c = cloud(first('storage-regenerate-key.json')) as unknown as Record<string, unknown>;
+    patch(c);
+    const err = await failure(classifyArmEvent(c));
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as Error).message).toMatch(/^Event Grid event /);
+    expect((err as Error).message).toMatch(message);
+  });
+});
+
+describe('classifyArmEvent: the Event Grid SDK cannot be loaded', () => {
+  it('throws a retryable error (the delivery fails and is redelivered), not a poison one', async () => {
+    const err = await failure(
+      classifyArmEvent(first('storage-regenerate-key.json'), {
+        loadDeserializer: () => Promise.reject(new Error('Cannot find package @azure/eventgrid')),
+      }),
+    );
+    expect(err).toBeInstanceOf(KeySyncError);
+    expect(err).not.toBeInstanceOf(ValidationError);
+    expect(err).toMatchObject({ retryable: true, code: ErrorCode.Internal });
+    expect((err as Error).message).toContain('6f1c2a9e-7d3b-4c55-9a1e-0b2c3d4e5f60');
+  });
+
+  it('a failed import is not remembered: the next delivery imports again', async () => {
+    let imports = 0;
+    const load = createDeserializerLoader(async () => {
+      imports += 1;
+      if (imports === 1) throw new Error('ERR_MODULE_NOT_FOUND');
+      return import('@azure/eventgrid');
+    });
+    const event = first('storage-regenerate-key.json');
+    expect(await failure(classifyArmEvent(event, { loadDeserializer: load }))).toMatchObject({
+      retryable: true,
+    });
+    expect(asChange(await classifyArmEvent(event, { loadDeserializer: load })).kind).toBe('keys');
+    await classifyArmEvent(event, { loadDeserializer: load });
+    expect(imports).toBe(2);
   });
 });

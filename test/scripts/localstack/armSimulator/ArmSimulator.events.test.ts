@@ -3,7 +3,12 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventGridDeserializer, isSystemEvent } from '@azure/eventgrid';
-import { ArmSimulator, type ArmEvent } from '../../../../scripts/localstack/armSimulator/ArmSimulator.ts';
+import {
+  ArmSimulator,
+  type ArmCloudEvent,
+  type ArmEvent,
+  type DeliveredArmEvent,
+} from '../../../../scripts/localstack/armSimulator/ArmSimulator.ts';
 import { rawArmRequest } from './rawArmRequest.ts';
 
 const sub = '11111111-2222-3333-4444-555555555555';
@@ -29,7 +34,7 @@ function shape(value: unknown, prefix = ''): string[] {
 
 describe('ARM events', () => {
   it('raises an event shaped exactly like the subscription system topic sample', async () => {
-    const received: ArmEvent[][] = [];
+    const received: DeliveredArmEvent[][] = [];
     sim.subscribeEvents({ handler: (events) => void received.push(events) });
     await sim.regenerateKey(storageId, 'key1');
     await sim.waitForDeliveries();
@@ -156,6 +161,56 @@ describe('Event Grid delivery', () => {
       expect(headers[0]?.['aeg-event-type']).toBe('Notification');
       expect(headers[0]?.['aeg-delivery-count']).toBe('0');
       expect(headers[0]?.['aeg-subscription-name']).toBe('KEYSYNC-ARM');
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('delivers CloudEvents 1.0 when the subscription asks for that schema (webhook and handler)', async () => {
+    const bodies: unknown[] = [];
+    const headers: IncomingHttpHeaders[] = [];
+    const server: Server = createServer((req, res) => {
+      let text = '';
+      req.on('data', (c: Buffer) => (text += c.toString()));
+      req.on('end', () => {
+        bodies.push(JSON.parse(text));
+        headers.push(req.headers);
+        res.statusCode = 200;
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const handled: DeliveredArmEvent[] = [];
+      sim.subscribeEvents({
+        url: `http://127.0.0.1:${port}/api/events`,
+        eventDeliverySchema: 'CloudEventSchemaV1_0',
+      });
+      sim.subscribeEvents({
+        handler: (events) => void handled.push(...events),
+        eventDeliverySchema: 'CloudEventSchemaV1_0',
+      });
+      await sim.regenerateKey(storageId, 'key1');
+      await sim.waitForDeliveries();
+      const [published] = sim.publishedEvents();
+      // Structured content mode: the event alone, not an array.
+      const body = bodies[0] as ArmCloudEvent;
+      expect(body).toEqual({
+        specversion: '1.0',
+        type: 'Microsoft.Resources.ResourceActionSuccess',
+        source: `/subscriptions/${sub}`,
+        subject: storageId,
+        id: published?.id,
+        time: published?.eventTime,
+        data: published?.data,
+      });
+      expect(handled).toEqual([body]);
+      expect(headers[0]?.['content-type']).toBe('application/cloudevents+json; charset=utf-8');
+      expect(headers[0]?.['aeg-metadata-version']).toBe('1.0');
+      const [parsed] = await new EventGridDeserializer().deserializeCloudEvents(JSON.stringify(body));
+      expect(parsed?.type).toBe('Microsoft.Resources.ResourceActionSuccess');
+      expect(parsed?.time).toBeInstanceOf(Date);
     } finally {
       await new Promise((r) => server.close(r));
     }
