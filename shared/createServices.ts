@@ -24,6 +24,8 @@ import { trackKeyFingerprints } from './keys/trackKeyFingerprints.ts';
 import type { ArmEventDeps } from './events/handleArmChanges.ts';
 import type { Logger } from './logging.ts';
 import type { ResyncDeps } from './resync/runResync.ts';
+import { connectServiceBusRedelivery } from './watch/serviceBusRedelivery.ts';
+import type { WatchRedelivery } from './watch/WatchRedelivery.ts';
 
 /**
  * Tokens of ARM's write bucket the client keeps in reserve (half a second of refill at 10/s): measured with
@@ -40,6 +42,11 @@ export interface Services {
   readonly connect: ClusterConnector;
   readonly providers: KeyProviderRegistry;
   readonly fingerprints: KeyFingerprintStore;
+  /**
+   * Schedules delayed retries of watch messages on the watch queue; undefined when no Service Bus namespace
+   * is configured (retries then fall back to Service Bus's immediate redelivery).
+   */
+  readonly watchRedelivery: WatchRedelivery | undefined;
   /** Dependencies of a resync, logging to `logger`. Every key read is fingerprinted. */
   resyncDeps(logger: Logger): ResyncDeps;
   /** Dependencies of the ARM event path, logging to `logger`. */
@@ -52,6 +59,8 @@ export interface ServiceOverrides {
   readonly clusters?: ClusterStore;
   readonly index?: BindingIndex;
   readonly fingerprints?: KeyFingerprintStore;
+  /** Where watch retries are scheduled (the in-process queue of the tests and the demo). */
+  readonly watchRedelivery?: WatchRedelivery;
   /** Waits between stale key reads after a regenerate event. */
   readonly staleRetryDelaysInMs?: readonly number[];
   /** Clock skew tolerated between ARM event times and ours. */
@@ -92,6 +101,15 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     }),
   });
   const now = overrides.now ?? (() => new Date());
+  const watchRedelivery =
+    overrides.watchRedelivery ??
+    (config.serviceBusNamespace
+      ? connectServiceBusRedelivery({
+          fullyQualifiedNamespace: config.serviceBusNamespace,
+          queueName: config.watchQueue,
+          credential,
+        })
+      : undefined);
   const resyncDeps = (logger: Logger): ResyncDeps => ({
     clusters,
     index,
@@ -110,6 +128,7 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     connect,
     providers,
     fingerprints,
+    watchRedelivery,
     resyncDeps,
     armEventDeps: (logger) => ({
       ...resyncDeps(logger),
