@@ -186,7 +186,9 @@ export class MemoryQueue implements WatchPublisher, WatchRedelivery {
       while (running) {
         if (await this.deliverNext(handler)) continue;
         await new Promise<void>((resolve) => {
-          this.#wake = resolve;
+          // A message may have arrived while deliverNext was settling: then there is nothing to wait for.
+          if (this.#ready.length > 0) resolve();
+          else this.#wake = resolve;
         });
         this.#wake = undefined;
       }

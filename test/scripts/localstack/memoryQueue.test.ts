@@ -93,4 +93,14 @@ describe('MemoryQueue (peek-lock semantics of the Service Bus queue)', () => {
     await expect(q.schedule(copy, new Date())).rejects.toThrow('offline');
     expect(q.scheduled).toBe(0);
   });
+
+  it('delivers a message published right after the consumer started (no lost wake-up)', async () => {
+    const q = new MemoryQueue();
+    const seen: string[] = [];
+    const consumer = q.startConsumer((body) => Promise.resolve(void seen.push((body as WatchMessage).name)));
+    await q.publish([message('early')]);
+    await new Promise((r) => setTimeout(r, 50));
+    await consumer.stop();
+    expect(seen).toEqual(['early']);
+  });
 });
