@@ -1,7 +1,19 @@
 import { z } from 'zod';
 
+import names from '../infra/config/names.json' with { type: 'json' };
 import { ErrorCode, ValidationError } from './errors.ts';
 import { describeIssues } from './describeIssues.ts';
+import type { WatchRetryPolicy } from './watch/watchRetryPolicy.ts';
+import { defaultWatchRetryPolicy } from './watch/watchRetryPolicy.ts';
+
+/**
+ * The trigger connection's namespace setting (`<names.json serviceBus.connection>__fullyQualifiedNamespace`),
+ * which also tells the app where to schedule watch retries. A literal, so zod can type the schema; a test
+ * checks it against names.json.
+ */
+export const serviceBusNamespaceSetting = 'ServiceBusConnection__fullyQualifiedNamespace';
+/** A scheduled retry must land before the queue's message time-to-live (1 day, serviceBus.bicep) ends. */
+const maxWatchRetryWindowInMs = 86_400_000;
 
 /**
  * Default bound of one call to Azure (Table storage operation, AKS endpoint lookup, Entra ID token request,
@@ -34,11 +46,29 @@ const schema = z
     KEYSYNC_KUBE_TIMEOUT_MS: positiveInt(10_000),
     KEYSYNC_AZURE_TIMEOUT_MS: positiveInt(defaultAzureTimeoutInMs),
     KEYSYNC_RESYNC_SCHEDULE: z.string().min(1).default('0 0 * * * *'),
+    KEYSYNC_WATCH_QUEUE: z.string().min(1).max(260).default(names.serviceBus.watchQueue),
+    [serviceBusNamespaceSetting]: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+(:\d+)?$/, 'must be a host name such as sb-x.servicebus.windows.net')
+      .optional(),
+    KEYSYNC_WATCH_RETRY_INITIAL_MS: positiveInt(defaultWatchRetryPolicy.initialDelayInMs),
+    KEYSYNC_WATCH_RETRY_MAX_MS: positiveInt(defaultWatchRetryPolicy.maxDelayInMs),
+    KEYSYNC_WATCH_RETRY_WINDOW_MS: positiveInt(defaultWatchRetryPolicy.windowInMs).pipe(
+      z.number().max(maxWatchRetryWindowInMs, 'must not exceed the queue message time-to-live (1 day)'),
+    ),
   })
   .refine((c) => Boolean(c.KEYSYNC_TABLES_ENDPOINT) !== Boolean(c.KEYSYNC_TABLES_CONNECTION_STRING), {
     message:
       'set exactly one of KEYSYNC_TABLES_ENDPOINT (Azure, managed identity) and KEYSYNC_TABLES_CONNECTION_STRING (Azurite)',
     path: ['KEYSYNC_TABLES_ENDPOINT'],
+  })
+  .refine((c) => c.KEYSYNC_WATCH_RETRY_INITIAL_MS <= c.KEYSYNC_WATCH_RETRY_MAX_MS, {
+    message: 'must not be below KEYSYNC_WATCH_RETRY_INITIAL_MS',
+    path: ['KEYSYNC_WATCH_RETRY_MAX_MS'],
+  })
+  .refine((c) => c.KEYSYNC_WATCH_RETRY_MAX_MS <= c.KEYSYNC_WATCH_RETRY_WINDOW_MS, {
+    message: 'must not be below KEYSYNC_WATCH_RETRY_MAX_MS',
+    path: ['KEYSYNC_WATCH_RETRY_WINDOW_MS'],
   });
 
 /** The service's settings, read once at start-up and frozen. */
@@ -64,6 +94,15 @@ export interface Config {
    */
   readonly azureTimeoutInMs: number;
   readonly resyncSchedule: string;
+  /** The queue the watchers send to and `onClusterWatchEvent` reads; watch retries are scheduled on it. */
+  readonly watchQueue: string;
+  /**
+   * `<namespace>.servicebus.windows.net` of the watch queue (`ServiceBusConnection__fullyQualifiedNamespace`,
+   * shared with the trigger). Absent: retries cannot be scheduled and fall back to immediate redelivery.
+   */
+  readonly serviceBusNamespace?: string;
+  /** Backoff and window of the watch path's delayed retries. */
+  readonly watchRetry: WatchRetryPolicy;
 }
 
 /**
@@ -96,5 +135,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     kubeRequestTimeoutInMs: c.KEYSYNC_KUBE_TIMEOUT_MS,
     azureTimeoutInMs: c.KEYSYNC_AZURE_TIMEOUT_MS,
     resyncSchedule: c.KEYSYNC_RESYNC_SCHEDULE,
+    watchQueue: c.KEYSYNC_WATCH_QUEUE,
+    ...(c[serviceBusNamespaceSetting] ? { serviceBusNamespace: c[serviceBusNamespaceSetting] } : {}),
+    watchRetry: Object.freeze({
+      initialDelayInMs: c.KEYSYNC_WATCH_RETRY_INITIAL_MS,
+      maxDelayInMs: c.KEYSYNC_WATCH_RETRY_MAX_MS,
+      windowInMs: c.KEYSYNC_WATCH_RETRY_WINDOW_MS,
+    }),
   });
 }

@@ -26,6 +26,8 @@ import { createTableEventClaims } from './events/createTableEventClaims.ts';
 import type { ArmEventDeps } from './events/handleArmChanges.ts';
 import type { Logger } from './logging.ts';
 import type { ResyncDeps } from './resync/runResync.ts';
+import { connectServiceBusRedelivery } from './watch/serviceBusRedelivery.ts';
+import type { WatchRedelivery } from './watch/WatchRedelivery.ts';
 
 /**
  * Tokens of ARM's write bucket the client keeps in reserve (half a second of refill at 10/s): measured with
@@ -42,9 +44,14 @@ export interface Services {
   readonly connect: ClusterConnector;
   readonly providers: KeyProviderRegistry;
   readonly ledger: KeyLedger;
-  /** Dependencies of a resync, logging to `logger`. Every key read is ordered through the key ledger. */
   /** One claim per Event Grid event ID, shared by every host: duplicate deliveries cost one listKeys. */
   readonly eventClaims: EventClaims;
+  /**
+   * Schedules delayed retries of watch messages on the watch queue; undefined when no Service Bus namespace
+   * is configured (retries then fall back to Service Bus's immediate redelivery).
+   */
+  readonly watchRedelivery: WatchRedelivery | undefined;
+  /** Dependencies of a resync, logging to `logger`. Every key read is ordered through the key ledger. */
   resyncDeps(logger: Logger): ResyncDeps;
   /** Dependencies of the ARM event path, logging to `logger`. */
   armEventDeps(logger: Logger): ArmEventDeps;
@@ -57,6 +64,8 @@ export interface ServiceOverrides {
   readonly index?: BindingIndex;
   readonly ledger?: KeyLedger;
   readonly eventClaims?: EventClaims;
+  /** Where watch retries are scheduled (the in-process queue of the tests and the demo). */
+  readonly watchRedelivery?: WatchRedelivery;
   /** Waits between stale key reads after a regenerate event. */
   readonly staleRetryDelaysInMs?: readonly number[];
   /** Clock skew tolerated between ARM event times and ours. */
@@ -106,6 +115,15 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     }),
   });
   const now = overrides.now ?? (() => new Date());
+  const watchRedelivery =
+    overrides.watchRedelivery ??
+    (config.serviceBusNamespace
+      ? connectServiceBusRedelivery({
+          fullyQualifiedNamespace: config.serviceBusNamespace,
+          queueName: config.watchQueue,
+          credential,
+        })
+      : undefined);
   const resyncDeps = (logger: Logger): ResyncDeps => ({
     clusters,
     index,
@@ -126,6 +144,7 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     providers,
     ledger,
     eventClaims,
+    watchRedelivery,
     resyncDeps,
     armEventDeps: (logger) => ({
       ...resyncDeps(logger),

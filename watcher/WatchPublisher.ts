@@ -2,7 +2,8 @@ import type { WatchMessage } from '../shared/watch/WatchMessage.ts';
 
 /**
  * Where the watcher sends cluster watch messages: the Service Bus queue in production
- * (`serviceBusPublisher.ts`), an in-process queue in tests and the demo (`memoryQueue.ts`).
+ * (`serviceBusPublisher.ts`), an in-process queue in tests and the demo
+ * (`scripts/localstack/memoryQueue.ts`).
  */
 export interface WatchPublisher {
   /**

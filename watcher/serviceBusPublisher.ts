@@ -1,29 +1,12 @@
 import type { TokenCredential } from '@azure/core-auth';
-import type { ServiceBusMessage, ServiceBusSender } from '@azure/service-bus';
+import type { ServiceBusSender } from '@azure/service-bus';
 import { ServiceBusClient } from '@azure/service-bus';
 
-import type { WatchMessage } from '../shared/watch/WatchMessage.ts';
-import { watchMessageId } from '../shared/watch/WatchMessage.ts';
+import { toServiceBusMessage } from '../shared/watch/watchServiceBusMessage.ts';
 import type { WatchPublisher } from './WatchPublisher.ts';
 
 /** The part of a `ServiceBusSender` the publisher uses (tests give a fake). */
 export type ServiceBusSenderLike = Pick<ServiceBusSender, 'createMessageBatch' | 'sendMessages' | 'close'>;
-
-/**
- * The Service Bus message for a watch message: JSON body, a deterministic `messageId` (duplicate detection
- * can drop resends), `subject` = the kind, and the version, cluster and kind as application properties (for
- * filtering and for Service Bus Explorer). Identifiers only: never Secret data.
- * @param m - the watch message
- */
-export function toServiceBusMessage(m: WatchMessage): ServiceBusMessage {
-  return {
-    body: m,
-    contentType: 'application/json',
-    messageId: watchMessageId(m),
-    subject: m.kind,
-    applicationProperties: { version: m.version, cluster: m.cluster, kind: m.kind },
-  };
-}
 
 /**
  * A {@link WatchPublisher} over a Service Bus sender: packs messages into as few batches as the size limit

@@ -1,5 +1,6 @@
 // Data-plane role assignments inside the app's resource group: host storage and tables for the app identity,
-// the watch queue for the app (receive) and the watchers (send), telemetry for the app.
+// the watch queue for the app (receive, and send for its delayed retries) and the watchers (send), telemetry
+// for the app.
 // Assignment names follow guid(scope, principal, role) so redeployments are idempotent.
 
 @description('Storage account holding host storage, the deployment container and the tables.')
@@ -23,6 +24,8 @@ param watcherPrincipalId string
 var storageBlobDataOwnerRoleId = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // Storage Blob Data Owner
 var storageTableDataContributorRoleId = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // Storage Table Data Contributor
 var serviceBusDataReceiverRoleId = '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0' // Azure Service Bus Data Receiver
+// Built-in role IDs: https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/integration
+// (Service Bus), also listed in microsoft/azure-skills skills/azure-prepare/references/services/service-bus/README.md.
 var serviceBusDataSenderRoleId = '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39' // Azure Service Bus Data Sender
 var monitoringMetricsPublisherRoleId = '3913510d-42f4-4e42-8a64-420c390055eb' // Monitoring Metrics Publisher
 
@@ -71,6 +74,18 @@ resource appQueueReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   scope: queue
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', serviceBusDataReceiverRoleId)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// onClusterWatchEvent retries a transiently failed message later by scheduling a copy of it on the same queue
+// (ServiceBusSender.scheduleMessages is a send): Data Sender on the queue only, as for the watchers.
+resource appQueueSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(queue.id, appPrincipalId, serviceBusDataSenderRoleId)
+  scope: queue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', serviceBusDataSenderRoleId)
     principalId: appPrincipalId
     principalType: 'ServicePrincipal'
   }

@@ -1,6 +1,7 @@
 // Service Bus namespace + the queue the in-cluster watchers send cluster watch events to. SAS keys are
 // disabled: watchers send with workload identity (Data Sender), the function app receives with its managed
-// identity (Data Receiver); both roles are assigned on the queue only (rbac.bicep).
+// identity (Data Receiver) and schedules its delayed retries on the same queue (Data Sender); every role is
+// assigned on the queue only (rbac.bicep).
 
 @description('Azure region of the namespace.')
 param location string
@@ -42,11 +43,13 @@ resource queue 'Microsoft.ServiceBus/namespaces/queues@2021-11-01' = {
   name: queueName
   properties: {
     // Messages are hints ("look at this binding again"); onClusterWatchEvent re-reads the cluster, so a
-    // redelivery is always safe. Service Bus redelivers an abandoned message at once (no backoff), so many
-    // attempts only help against very short blips and delay the verdict on poison messages. 5 attempts ride out
-    // a worker restart or a token refresh; a message that fails 5 times goes to the dead-letter queue (where an
-    // operator can read it) and the hourly scheduledResync repairs whatever the lost hint was about.
-    // The platform default is 10.
+    // redelivery is always safe. Service Bus redelivers an abandoned message at once (no backoff), so these
+    // attempts only help against very short blips (a worker restart, a token refresh). Outages of minutes
+    // (cluster unreachable, ARM throttling) are not left to them: the function completes the message and
+    // schedules a copy for later, with backoff over a 30-minute window (docs/watcher.md, "Transient failures").
+    // A message is abandoned only when that copy cannot be scheduled, or when the window is spent; after 5
+    // such deliveries it goes to the dead-letter queue (where an operator can read it) and the hourly
+    // scheduledResync repairs whatever the lost hint was about. The platform default is 10.
     maxDeliveryCount: 5
     // One reconcile of one binding (re-read, one listKeys, a few Secret writes) takes seconds; the Functions
     // Service Bus extension renews the lock while the invocation runs (up to maxAutoLockRenewalDuration).

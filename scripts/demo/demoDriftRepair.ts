@@ -9,7 +9,7 @@ import { createWatchEventHandler } from '../../functions/onClusterWatchEvent.ts'
 import type { Services } from '../../shared/createServices.ts';
 import { ClusterWatcher } from '../../watcher/ClusterWatcher.ts';
 import { createKubeInformerFactory } from '../../watcher/kubeInformers.ts';
-import { MemoryQueue } from '../../watcher/memoryQueue.ts';
+import { MemoryQueue } from '../localstack/memoryQueue.ts';
 import { applyManifests } from '../localstack/applyManifests.ts';
 import { repoRoot } from '../localstack/repoRoot.ts';
 import type { DemoCluster } from './DemoCluster.ts';
@@ -64,14 +64,17 @@ export async function demoDriftRepair(options: DriftRepairOptions): Promise<Drif
   const core = cluster.admin.makeApiClient(CoreV1Api);
 
   const queue = new MemoryQueue();
-  const handler = createWatchEventHandler(() => Promise.resolve(options.services));
+  // The queue also takes the handler's delayed retries (Service Bus scheduled messages in Azure).
+  const handler = createWatchEventHandler(() =>
+    Promise.resolve({ ...options.services, watchRedelivery: queue }),
+  );
   const consumer = queue.startConsumer((body, meta) =>
     handler(
       body,
       new InvocationContext({
         functionName: 'onClusterWatchEvent',
         invocationId: meta.messageId,
-        triggerMetadata: { messageId: meta.messageId, deliveryCount: meta.deliveryCount },
+        triggerMetadata: { ...meta },
         logHandler: (_level, ...args) => options.logLines.push(args.map(String).join(' ')),
       }),
     ),
@@ -132,6 +135,7 @@ export async function demoDriftRepair(options: DriftRepairOptions): Promise<Drif
   } finally {
     await watcher.stop({ flushTimeoutInMs: 1_000 });
     await consumer.stop();
+    queue.clearScheduled();
   }
 }
 

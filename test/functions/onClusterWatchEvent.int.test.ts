@@ -1,8 +1,10 @@
 /**
  * The Service Bus trigger adapter through @azure/functions test mode, on real parts: poison is completed with
- * a clear log line, retryable failures are thrown (and, through the queue's peek-lock semantics, delivered
- * again, then dead-lettered after maxDeliveryCount), and what a reconcile leaves for people to read: status
- * conditions, Kubernetes Events and `kubectl get keybindings -A`.
+ * a clear log line; retryable failures are retried later through scheduled copies on the queue, with backoff
+ * over the retry window, so that a cluster or ARM outage of minutes loses nothing (time compressed 50x:
+ * 100 ms doubling to 2.4 s over 36 s stands for 5 s doubling to 2 min over 30 min); they are dead-lettered
+ * only when the window is spent, or (delivered again at once) when no retry can be scheduled; and what a
+ * reconcile leaves for people to read: status conditions, Kubernetes Events and `kubectl get keybindings -A`.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -14,12 +16,17 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { InvocationContext } from '../../functions/azureFunctions.ts';
 import { createWatchEventHandler } from '../../functions/onClusterWatchEvent.ts';
+import type { DeliveryMeta } from '../../scripts/localstack/memoryQueue.ts';
+import { MemoryQueue } from '../../scripts/localstack/memoryQueue.ts';
+import { renderKubeconfig } from '../../scripts/localstack/renderKubeconfig.ts';
+import type { Services } from '../../shared/createServices.ts';
 import type { WatchMessage } from '../../shared/watch/WatchMessage.ts';
-import { MemoryQueue } from '../../watcher/memoryQueue.ts';
+import type { WatchRetryPolicy } from '../../shared/watch/watchRetryPolicy.ts';
 import type { EngineHarness } from '../support/engineHarness.ts';
 import { startEngineHarness, storageId, subscriptionId } from '../support/engineHarness.ts';
-import { adminKubeConfig, loadTestStack } from '../support/testStack.ts';
-import { setBindingSpec } from '../support/watchPath.ts';
+import { startTcpRelay } from '../support/tcpRelay.ts';
+import { adminKubeConfig, loadTestStack, testCluster } from '../support/testStack.ts';
+import { eventually, setBindingSpec } from '../support/watchPath.ts';
 
 let h: EngineHarness;
 let ns: string;
@@ -47,6 +54,38 @@ const msg = (name: string, over: Partial<WatchMessage> = {}): WatchMessage => ({
   ...over,
 });
 const logOf = (messageId: string) => logs.filter((l) => l.line.includes(messageId));
+/** The production policy compressed 50x: 5 s -> 100 ms, 2 min -> 2.4 s, 30 min -> 36 s. */
+const compressed: WatchRetryPolicy = { initialDelayInMs: 100, maxDelayInMs: 2_400, windowInMs: 36_000 };
+const local = Object.values(loadTestStack().clusters).every((c) => c.external === undefined);
+
+/** The trigger consuming `queue`, with delayed retries scheduled on it under `policy`. */
+function consume(queue: MemoryQueue, policy: WatchRetryPolicy) {
+  const services: Services = {
+    ...h.services,
+    config: { ...h.services.config, watchRetry: policy },
+    watchRedelivery: queue,
+  };
+  const handle = createWatchEventHandler(() => Promise.resolve(services));
+  const deliveries: Array<DeliveryMeta & { at: number }> = [];
+  const consumer = queue.startConsumer((body, meta) => {
+    deliveries.push({ ...meta, at: Date.now() });
+    return handle(
+      body,
+      new InvocationContext({
+        functionName: 'onClusterWatchEvent',
+        invocationId: `inv-${meta.messageId}-${meta.deliveryCount}`,
+        triggerMetadata: { ...meta },
+        logHandler: (level, ...args) => logs.push({ level, line: args.map(String).join(' ') }),
+      }),
+    );
+  });
+  return { deliveries, stop: () => consumer.stop().finally(() => queue.clearScheduled()) };
+}
+/** Fields of the JSON log lines that mention `messageId`, at `level`. */
+const fieldsOf = (messageId: string, level: string) =>
+  logOf(messageId)
+    .filter((l) => l.level === level)
+    .map((l) => JSON.parse(l.line) as Record<string, unknown>);
 
 interface KeyBindingStatus {
   observedGeneration?: number;
@@ -102,7 +141,8 @@ describe('onClusterWatchEvent (Service Bus trigger)', () => {
     expect(line).toContain("cluster 'not-registered' is not registered");
   });
 
-  it('throws on a retryable failure; the queue delivers again, then dead-letters after maxDeliveryCount', async () => {
+  it('without a namespace to schedule on, throws a retryable failure: delivered again at once, then dead-lettered', async () => {
+    expect(h.services.watchRedelivery).toBeUndefined();
     await h.services.clusters.upsert({
       name: 'cluster-down',
       kubeconfig: [
@@ -216,4 +256,212 @@ describe('onClusterWatchEvent (Service Bus trigger)', () => {
     );
     expect(lines.find((l) => /\soutside\s/.test(l))).toMatch(/False\s+NotAuthorized/);
   });
+});
+
+describe('onClusterWatchEvent: delayed retries (Service Bus scheduled messages, time compressed 50x)', () => {
+  const allow = [
+    { namespaces: 'sbtrigger-*', resourceIdPrefix: `/subscriptions/${subscriptionId}/resourceGroups/${rg}` },
+  ];
+  const onLocalStack = local ? it : it.skip;
+
+  beforeAll(async () => {
+    // Nothing listens on port 1: every connection is refused.
+    await h.services.clusters.upsert({
+      name: 'cluster-gone',
+      kubeconfig: [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters: [{ name: gone, cluster: { server: "https://127.0.0.1:1" } }]',
+        'users: [{ name: u, user: { token: "t0k3n-not-real" } }]',
+        'contexts: [{ name: gone, context: { cluster: gone, user: u } }]',
+        'current-context: gone',
+      ].join('\n'),
+      allow: [],
+    });
+  });
+
+  /** Each retry's logged delay is the policy's backoff, and the copy is not delivered before it. */
+  function expectBackoff(messageId: string, deliveries: ReadonlyArray<{ messageId: string; at: number }>) {
+    const retries = fieldsOf(messageId, 'warning').filter(
+      (f) => f.msg === 'watch message failed; retry scheduled',
+    );
+    expect(retries.map((f) => f.retryAttempt)).toEqual(retries.map((_f, i) => i + 1));
+    for (const [i, f] of retries.entries()) {
+      const base = Math.min(compressed.maxDelayInMs, compressed.initialDelayInMs * 2 ** i);
+      expect(f.retryInMs).toBeGreaterThanOrEqual(Math.floor(base * 0.8));
+      expect(f.retryInMs).toBeLessThanOrEqual(Math.min(compressed.maxDelayInMs, Math.ceil(base * 1.2)));
+      const sent = deliveries.find((d) => d.messageId === f.messageId);
+      const copy = deliveries.find((d) => d.messageId === f.retryMessageId);
+      if (sent && copy) expect(copy.at - sent.at).toBeGreaterThanOrEqual(Number(f.retryInMs) - 5);
+    }
+    return retries;
+  }
+
+  onLocalStack(
+    'rides out a 5-minute cluster outage: backs off instead of dead-lettering, and the first sync lands when the cluster is back',
+    async () => {
+      const b = testCluster('cluster-b');
+      const relay = await startTcpRelay(b.server ?? '');
+      const queue = new MemoryQueue({ maxDeliveryCount: 5 });
+      const run = consume(queue, compressed);
+      try {
+        await h.services.clusters.upsert({
+          name: 'cluster-flaky',
+          kubeconfig: renderKubeconfig({
+            clusterName: 'cluster-flaky',
+            server: relay.url,
+            caData: b.caData ?? '',
+            userName: 'keysync-service',
+            token: b.tokens['keysync-service'] ?? '',
+          }),
+          allow,
+        });
+        await h.createBinding('cluster-b', ns, 'flaky', {
+          resourceId: st,
+          secrets: { primaryKey: { name: 'flaky', key: 'KEY' } },
+        });
+        relay.setConnected(false);
+        await queue.publish([msg('flaky', { cluster: 'cluster-flaky' })]);
+        const id = queue.accepted[0]?.messageId ?? '?';
+        // 6 s here stand for 5 minutes.
+        await new Promise((r) => setTimeout(r, 6_000));
+        // Service Bus alone would have delivered it 5 times within a second and dead-lettered it.
+        const failed = run.deliveries.length;
+        expect(failed).toBeGreaterThan(5);
+        expect(run.deliveries.every((d) => d.deliveryCount === 1)).toBe(true);
+        expect(queue.deadLetters).toEqual([]);
+        expect(relay.refused).toBeGreaterThan(0);
+        expect(await h.readSecret('cluster-b', ns, 'flaky')).toBeUndefined();
+
+        relay.setConnected(true);
+        const { ms } = await eventually(
+          () => h.readSecret('cluster-b', ns, 'flaky'),
+          (s) => s?.KEY === h.sim.keysOf(st).key1,
+          'the first sync after the outage',
+          15_000,
+        );
+        // The next retry is at most one capped delay away (jitter only shortens it), plus one handling.
+        expect(ms).toBeLessThan(compressed.maxDelayInMs + 5_000);
+        process.stderr.write(
+          `cluster outage of 6 s (5 min at 50x): ${failed} deliveries failed, none dead-lettered; ` +
+            `first sync landed ${ms} ms after the link came back\n`,
+        );
+        await eventually(
+          () => Promise.resolve(queue.idle),
+          (idle) => idle,
+          'the queue to settle',
+        );
+        expect(queue.deadLetters).toEqual([]);
+        const retries = expectBackoff(id, run.deliveries);
+        expect(retries.length).toBeGreaterThanOrEqual(5);
+        expect(retries.every((f) => f.errorCode === 'ClusterUnreachable')).toBe(true);
+        // The last delivery completed: nothing left scheduled, no error line.
+        expect(fieldsOf(id, 'error')).toEqual([]);
+      } finally {
+        await run.stop();
+        await relay.close();
+      }
+    },
+    60_000,
+  );
+
+  it('rides out an ARM 429 burst the same way', async () => {
+    await h.createBinding('cluster-a', ns, 'throttled', {
+      resourceId: st,
+      secrets: { primaryKey: { name: 'throttled', key: 'KEY' } },
+    });
+    const fault = h.sim.injectFault({
+      match: { resourceId: st, operation: 'listKeys/action' },
+      status: 429,
+      retryAfterSeconds: 0,
+      times: Infinity,
+    });
+    const queue = new MemoryQueue({ maxDeliveryCount: 5 });
+    const run = consume(queue, compressed);
+    try {
+      await queue.publish([msg('throttled')]);
+      const id = queue.accepted[0]?.messageId ?? '?';
+      await eventually(
+        () => Promise.resolve(run.deliveries.length),
+        (n) => n > 6,
+        'more deliveries than maxDeliveryCount',
+        30_000,
+      );
+      expect(queue.deadLetters).toEqual([]);
+      expect(await h.readSecret('cluster-a', ns, 'throttled')).toBeUndefined();
+      fault.remove();
+      await eventually(
+        () => h.readSecret('cluster-a', ns, 'throttled'),
+        (s) => s?.KEY === h.sim.keysOf(st).key1,
+        'the sync after the burst',
+        15_000,
+      );
+      await eventually(
+        () => Promise.resolve(queue.idle),
+        (idle) => idle,
+        'the queue to settle',
+      );
+      expect(queue.deadLetters).toEqual([]);
+      const retries = expectBackoff(id, run.deliveries);
+      expect(retries.every((f) => f.errorCode === 'ArmThrottled')).toBe(true);
+    } finally {
+      fault.remove();
+      await run.stop();
+    }
+  }, 60_000);
+
+  it('dead-letters once the retry window is spent, saying so on every last delivery', async () => {
+    const queue = new MemoryQueue({ maxDeliveryCount: 5 });
+    const run = consume(queue, { initialDelayInMs: 50, maxDelayInMs: 100, windowInMs: 600 });
+    try {
+      await queue.publish([msg('spent', { cluster: 'cluster-gone' })]);
+      const id = queue.accepted[0]?.messageId ?? '?';
+      await eventually(
+        () => Promise.resolve(queue.deadLetters.length),
+        (n) => n === 1,
+        'the dead letter',
+        30_000,
+      );
+      const [dead] = queue.deadLetters;
+      expect(dead?.reason).toBe('MaxDeliveryCountExceeded');
+      expect(dead?.message.deliveryCount).toBe(5);
+      const attempts = Number(dead?.message.applicationProperties.keysyncRetryAttempt);
+      expect(attempts).toBeGreaterThanOrEqual(3);
+      const spent = fieldsOf(id, 'error');
+      expect(spent).toHaveLength(5);
+      for (const f of spent) {
+        expect(f).toMatchObject({ errorCode: 'ClusterUnreachable', retries: attempts });
+        expect(f.msg).toContain('retry window is spent; dead-lettered after maxDeliveryCount');
+      }
+      expect(queue.scheduled).toBe(0);
+    } finally {
+      await run.stop();
+    }
+  }, 60_000);
+
+  it('lets the delivery fail when the retry cannot be scheduled, so Service Bus keeps the message', async () => {
+    const queue = new MemoryQueue({ maxDeliveryCount: 5 });
+    await queue.publish([msg('unscheduled', { cluster: 'cluster-gone' })]);
+    queue.setOffline(true);
+    const id = queue.accepted[0]?.messageId ?? '?';
+    const run = consume(queue, compressed);
+    try {
+      await eventually(
+        () => Promise.resolve(queue.deadLetters.length),
+        (n) => n === 1,
+        'the dead letter',
+        30_000,
+      );
+      const lines = fieldsOf(id, 'error');
+      expect(lines).toHaveLength(5);
+      expect(lines[0]).toMatchObject({
+        errorCode: 'ClusterUnreachable',
+        scheduleErrorMessage: 'memory queue is offline',
+      });
+      expect(lines[0]?.msg).toContain('could not be scheduled; Service Bus delivers it again at once');
+      expect(queue.scheduled).toBe(0);
+    } finally {
+      await run.stop();
+    }
+  }, 60_000);
 });

@@ -1,8 +1,9 @@
 /**
  * The cluster-change path on real parts for integration tests: the watcher manifests (RBAC, admission policy)
  * installed in a cluster, ClusterWatchers running as the low-privilege `keysync-watcher` user, an in-process
- * queue standing in for Service Bus, and the real `onClusterWatchEvent` handler (through @azure/functions
- * test mode) consuming it with the engine acting as `keysync-service`.
+ * queue standing in for Service Bus (delayed retries are scheduled on it too), and the real
+ * `onClusterWatchEvent` handler (through @azure/functions test mode) consuming it with the engine acting as
+ * `keysync-service`.
  */
 import { join } from 'node:path';
 
@@ -13,10 +14,11 @@ import { InvocationContext } from '../../functions/azureFunctions.ts';
 import { createWatchEventHandler } from '../../functions/onClusterWatchEvent.ts';
 import { applyManifests } from '../../scripts/localstack/applyManifests.ts';
 import type { Services } from '../../shared/createServices.ts';
+import type { WatchRetryPolicy } from '../../shared/watch/watchRetryPolicy.ts';
 import { ClusterWatcher } from '../../watcher/ClusterWatcher.ts';
 import { createKubeInformerFactory } from '../../watcher/kubeInformers.ts';
-import type { QueueConsumer } from '../../watcher/memoryQueue.ts';
-import { MemoryQueue } from '../../watcher/memoryQueue.ts';
+import type { QueueConsumer } from '../../scripts/localstack/memoryQueue.ts';
+import { MemoryQueue } from '../../scripts/localstack/memoryQueue.ts';
 import { bindLocalWatcherUser } from '../../scripts/localstack/bindLocalWatcherUser.ts';
 
 const repo = new URL('../../', import.meta.url).pathname;
@@ -53,6 +55,8 @@ export interface WatchPathOptions {
   readonly namespace: string;
   readonly coalesceMs?: number;
   readonly maxDeliveryCount?: number;
+  /** Backoff of the handler's delayed retries (the configuration's by default). */
+  readonly watchRetry?: WatchRetryPolicy;
 }
 
 /**
@@ -62,14 +66,22 @@ export interface WatchPathOptions {
 export async function startWatchPath(options: WatchPathOptions): Promise<WatchPath> {
   const queue = new MemoryQueue({ maxDeliveryCount: options.maxDeliveryCount ?? 5 });
   const logLines: string[] = [];
-  const handler = createWatchEventHandler(() => Promise.resolve(options.services));
+  const services: Services = {
+    ...options.services,
+    config: {
+      ...options.services.config,
+      watchRetry: options.watchRetry ?? options.services.config.watchRetry,
+    },
+    watchRedelivery: queue,
+  };
+  const handler = createWatchEventHandler(() => Promise.resolve(services));
   const consumer: QueueConsumer = queue.startConsumer((body, meta) =>
     handler(
       body,
       new InvocationContext({
         functionName: 'onClusterWatchEvent',
         invocationId: meta.messageId,
-        triggerMetadata: { messageId: meta.messageId, deliveryCount: meta.deliveryCount },
+        triggerMetadata: { ...meta },
         logHandler: (_level, ...args) => logLines.push(args.map(String).join(' ')),
       }),
     ),
@@ -91,6 +103,7 @@ export async function startWatchPath(options: WatchPathOptions): Promise<WatchPa
   const stop = async () => {
     await Promise.all([...watchers.values()].map((w) => w.stop({ flushTimeoutInMs: 500 })));
     await consumer.stop();
+    queue.clearScheduled();
   };
   try {
     for (const w of watchers.values()) await w.waitUntilSynced(20_000);

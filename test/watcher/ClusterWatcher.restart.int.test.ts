@@ -19,7 +19,7 @@ import { defaultTestUsers } from '../../scripts/localstack/TokenUser.ts';
 import type { WatchMessage } from '../../shared/watch/WatchMessage.ts';
 import { ClusterWatcher } from '../../watcher/ClusterWatcher.ts';
 import { createKubeInformerFactory } from '../../watcher/kubeInformers.ts';
-import { MemoryQueue } from '../../watcher/memoryQueue.ts';
+import { MemoryQueue } from '../../scripts/localstack/memoryQueue.ts';
 import { loadTestStack } from '../support/testStack.ts';
 import { installWatcherManifests } from '../support/watchPath.ts';
 import { until } from './fakeInformers.ts';

@@ -1,6 +1,7 @@
 /**
- * The Service Bus publisher at its boundary: the messages it builds and how it batches, with a fake sender;
- * and the real @azure/service-bus client against an endpoint where nothing listens (no broker can run here).
+ * The Service Bus publisher at its boundary: how it batches, with a fake sender (the messages it builds are
+ * tested in test/shared/watch/watchServiceBusMessage.test.ts); and the real @azure/service-bus client
+ * against an endpoint where nothing listens (no broker can run here).
  */
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -9,12 +10,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { ServiceBusMessage, ServiceBusMessageBatch } from '@azure/service-bus';
 
 import type { WatchMessage } from '../../shared/watch/WatchMessage.ts';
-import { parseWatchMessage, watchMessageId } from '../../shared/watch/WatchMessage.ts';
-import {
-  connectServiceBusPublisher,
-  createServiceBusPublisher,
-  toServiceBusMessage,
-} from '../../watcher/serviceBusPublisher.ts';
+import { connectServiceBusPublisher, createServiceBusPublisher } from '../../watcher/serviceBusPublisher.ts';
 
 const message = (name: string): WatchMessage => ({
   version: 1,
@@ -62,20 +58,6 @@ function fakeSender(perBatch: number, failOnSend?: number) {
 }
 
 describe('serviceBusPublisher', () => {
-  it('sends JSON bodies with a deterministic messageId, the kind as subject and identifying properties', () => {
-    const m = message('orders-storage');
-    const sb = toServiceBusMessage(m);
-    expect(sb).toEqual({
-      body: m,
-      contentType: 'application/json',
-      messageId: watchMessageId(m),
-      subject: 'Secret',
-      applicationProperties: { version: 1, cluster: 'prod-weu', kind: 'Secret' },
-    });
-    // What the function receives is the body: it passes the handler's validation unchanged.
-    expect(parseWatchMessage(JSON.parse(JSON.stringify(sb.body)))).toEqual(m);
-  });
-
   it('packs messages into as few batches as the size limit allows, in order', async () => {
     const { sender, sent, closed } = fakeSender(2);
     const p = createServiceBusPublisher(sender);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 
-import type { WatchMessage } from '../../shared/watch/WatchMessage.ts';
-import { MemoryQueue } from '../../watcher/memoryQueue.ts';
+import type { WatchMessage } from '../../../shared/watch/WatchMessage.ts';
+import { MemoryQueue } from '../../../scripts/localstack/memoryQueue.ts';
+import { toRetryServiceBusMessage } from '../../../shared/watch/watchServiceBusMessage.ts';
 
 const message = (name: string): WatchMessage => ({
   version: 1,
@@ -57,5 +58,49 @@ describe('MemoryQueue (peek-lock semantics of the Service Bus queue)', () => {
     await new Promise((r) => setTimeout(r, 20));
     await consumer.stop();
     expect(seen).toEqual(['x', 'y']);
+  });
+
+  it('holds a scheduled message until its enqueue time, then delivers it with its properties', async () => {
+    const q = new MemoryQueue();
+    const seen: Array<{ at: number; meta: unknown }> = [];
+    const consumer = q.startConsumer((_b, meta) => Promise.resolve(void seen.push({ at: Date.now(), meta })));
+    const t0 = Date.now();
+    await q.schedule(
+      toRetryServiceBusMessage(message('later'), { attempt: 2, firstFailedAt: t0 }),
+      new Date(t0 + 150),
+    );
+    expect(q.idle).toBe(false);
+    expect(q.scheduled).toBe(1);
+    expect(q.length).toBe(0);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, 200));
+    await consumer.stop();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.at).toBeGreaterThanOrEqual(t0 + 150);
+    expect(seen[0]?.meta).toMatchObject({
+      deliveryCount: 1,
+      messageId: expect.stringMatching(/-r2$/) as unknown,
+      applicationProperties: { keysyncRetryAttempt: 2, cluster: 'c' },
+    });
+    expect(q.idle).toBe(true);
+  });
+
+  it('refuses scheduled messages while offline', async () => {
+    const q = new MemoryQueue();
+    q.setOffline(true);
+    const copy = toRetryServiceBusMessage(message('a'), { attempt: 1, firstFailedAt: 0 });
+    await expect(q.schedule(copy, new Date())).rejects.toThrow('offline');
+    expect(q.scheduled).toBe(0);
+  });
+
+  it('delivers a message published right after the consumer started (no lost wake-up)', async () => {
+    const q = new MemoryQueue();
+    const seen: string[] = [];
+    const consumer = q.startConsumer((body) => Promise.resolve(void seen.push((body as WatchMessage).name)));
+    await q.publish([message('early')]);
+    await new Promise((r) => setTimeout(r, 50));
+    await consumer.stop();
+    expect(seen).toEqual(['early']);
   });
 });
