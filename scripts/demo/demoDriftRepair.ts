@@ -1,19 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { CoreV1Api, KubernetesObjectApi, loadAllYaml, PatchStrategy } from '@kubernetes/client-node';
-
-import { InvocationContext } from '../../functions/azureFunctions.ts';
-import { createWatchEventHandler } from '../../functions/onClusterWatchEvent.ts';
 import type { Services } from '../../shared/createServices.ts';
-import { ClusterWatcher } from '../../watcher/ClusterWatcher.ts';
-import { createKubeInformerFactory } from '../../watcher/kubeInformers.ts';
-import { MemoryQueue } from '../localstack/memoryQueue.ts';
-import { applyManifests } from '../localstack/applyManifests.ts';
-import { repoRoot } from '../localstack/repoRoot.ts';
 import type { DemoCluster } from './DemoCluster.ts';
-import { bindLocalWatcherUser } from '../localstack/bindLocalWatcherUser.ts';
+import { startWatchPath } from './startWatchPath.ts';
 
 /** Options of {@link demoDriftRepair}. */
 export interface DriftRepairOptions {
@@ -59,40 +49,19 @@ export interface DriftRepairResult {
 export async function demoDriftRepair(options: DriftRepairOptions): Promise<DriftRepairResult> {
   const { cluster, namespace, secretName, print } = options;
   const timeout = options.timeoutInMs ?? 30_000;
-  const watcherKc = options.watcherKubeConfig ?? cluster.admin;
-  await installWatcherAccess(cluster.admin, options.watcherKubeConfig?.getCurrentUser()?.name);
   const core = cluster.admin.makeApiClient(CoreV1Api);
-
-  const queue = new MemoryQueue();
-  // The queue also takes the handler's delayed retries (Service Bus scheduled messages in Azure).
-  const handler = createWatchEventHandler(() =>
-    Promise.resolve({ ...options.services, watchRedelivery: queue }),
-  );
-  const consumer = queue.startConsumer((body, meta) =>
-    handler(
-      body,
-      new InvocationContext({
-        functionName: 'onClusterWatchEvent',
-        invocationId: meta.messageId,
-        triggerMetadata: { ...meta },
-        logHandler: (_level, ...args) => options.logLines.push(args.map(String).join(' ')),
-      }),
-    ),
-  );
-  const watcher = new ClusterWatcher({
-    cluster: cluster.name,
+  const path = await startWatchPath({
+    cluster,
+    watcherKubeConfig: options.watcherKubeConfig,
+    services: options.services,
     namespace,
-    informers: createKubeInformerFactory(watcherKc),
-    publisher: queue,
-    coalesceMs: 100,
+    log: (line) => options.logLines.push(line),
+    timeoutInMs: timeout,
   });
   try {
-    await watcher.start();
-    await watcher.waitUntilSynced(timeout);
-    await settle(queue, watcher, timeout);
     print('');
     print(
-      `Drift repair: watcher (metadata only, as ${options.watcherKubeConfig?.getCurrentUser()?.name ?? 'admin'}) -> ` +
+      `Drift repair: watcher (metadata only, as ${path.watcherUser}) -> ` +
         `queue (in-process stand-in for Service Bus) -> onClusterWatchEvent; nobody calls the resync`,
     );
     const original = await core.readNamespacedSecret({ namespace, name: secretName });
@@ -130,28 +99,11 @@ export async function demoDriftRepair(options: DriftRepairOptions): Promise<Drif
       `${secretName} to be recreated`,
     );
     print(`  recreated in ${recreatedInMs} ms`);
-    await settle(queue, watcher, timeout);
-    return { restoredInMs, recreatedInMs, messages: queue.accepted.length };
+    await path.settle();
+    return { restoredInMs, recreatedInMs, messages: path.queue.accepted.length };
   } finally {
-    await watcher.stop({ flushTimeoutInMs: 1_000 });
-    await consumer.stop();
-    queue.clearScheduled();
+    await path.stop();
   }
-}
-
-/** The Secret ownership policy, and the watcher's ClusterRole bound to `watcherUser` (when one is given). */
-async function installWatcherAccess(admin: KubeConfig, watcherUser: string | undefined): Promise<void> {
-  await applyManifests(admin, join(repoRoot, 'infra/k8s/secret-ownership-policy.yaml'));
-  if (!watcherUser) return;
-  const docs = loadAllYaml(
-    await readFile(join(repoRoot, 'infra/k8s/watcher.yaml'), 'utf8'),
-  ) as KubernetesObject[];
-  const role = docs.find((d) => d.kind === 'ClusterRole');
-  const client = KubernetesObjectApi.makeApiClient(admin);
-  const apply = (o: KubernetesObject) =>
-    client.patch(o, undefined, undefined, 'aks-keysync-demo', true, PatchStrategy.ServerSideApply);
-  if (role) await apply(role);
-  await bindLocalWatcherUser(admin, watcherUser);
 }
 
 async function read(core: CoreV1Api, namespace: string, name: string) {
@@ -175,18 +127,4 @@ async function until(
     await new Promise((r) => setTimeout(r, 20));
   }
   return Math.round(performance.now() - since);
-}
-
-/** Waits until the watcher has nothing pending and the queue is drained, for 300 ms in a row (bounded). */
-async function settle(queue: MemoryQueue, watcher: ClusterWatcher, timeoutInMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutInMs;
-  let quietSince: number | undefined;
-  for (;;) {
-    const busy = !queue.idle || watcher.counters().pending > 0;
-    if (busy) quietSince = undefined;
-    else quietSince ??= performance.now();
-    if (quietSince !== undefined && performance.now() - quietSince > 300) return;
-    if (performance.now() > deadline) throw new Error(`watch path not settled after ${timeoutInMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,10 +10,11 @@ import { createClustersHandler } from '../../functions/clusters.ts';
 import { createArmEventHandler } from '../../functions/onArmEvent.ts';
 import { createResyncHandler } from '../../functions/resync.ts';
 import { loadConfig } from '../../shared/config.ts';
-import { createServices } from '../../shared/createServices.ts';
+import { createServices, type Services } from '../../shared/createServices.ts';
 import type { ResyncReport } from '../../shared/reconcile/ResyncReport.ts';
 import { ArmSimulator } from '../localstack/armSimulator/ArmSimulator.ts';
 import { startEventGridEndpoint } from '../localstack/eventGridEndpoint.ts';
+import { removeDirOnHostExit } from '../localstack/processRegistry.ts';
 import type { DemoEnvironment } from './DemoCluster.ts';
 import { formatTable } from './formatTable.ts';
 import { demo, demoIds, sampleBindings, seedCluster, seedResources } from './seedDemo.ts';
@@ -30,6 +32,26 @@ export interface DemoResult {
   readonly armOperations: string[];
 }
 
+/** What is still running when {@link DemoOptions.afterwards} is called. */
+export interface LiveDemo {
+  readonly sim: ArmSimulator;
+  /** The services the handlers use (what the composition root would hand them). */
+  readonly services: Services;
+  /** PEM file of the CA the simulator's HTTPS certificate chains to (for curl's `--cacert`). */
+  readonly armCaFile: string;
+  /** A bearer token the simulator accepts for principal `demo-user` (not the service identity). */
+  readonly userToken: string;
+}
+
+/** Options of {@link runDemo}. */
+export interface DemoOptions {
+  /**
+   * Called after the demo, with the simulator still running; everything stops when it resolves
+   * (`npm run demo -- --keep` waits for Ctrl-C there).
+   */
+  readonly afterwards?: (live: LiveDemo) => Promise<void>;
+}
+
 /**
  * The demo: ARM simulator with a Storage account, a Cosmos DB account and a Redis cache; the CRD, RBAC and
  * sample KeyBindings in every cluster; clusters registered through the admin endpoint; a resync through the
@@ -37,14 +59,21 @@ export interface DemoResult {
  * @param env - clusters, Azurite and the service token
  * @param print - where the human-readable output goes
  */
-export async function runDemo(env: DemoEnvironment, print: (line: string) => void): Promise<DemoResult> {
+export async function runDemo(
+  env: DemoEnvironment,
+  print: (line: string) => void,
+  options: DemoOptions = {},
+): Promise<DemoResult> {
   const servicePrincipal = 'aks-keysync';
+  const userToken = randomBytes(16).toString('hex');
   const sim = await ArmSimulator.start({
-    tokens: { [env.serviceToken]: servicePrincipal },
+    tokens: { [env.serviceToken]: servicePrincipal, [userToken]: 'demo-user' },
     lroDurationInMs: 300,
   });
   const logLines: string[] = [];
   const reports: ResyncReport[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'keysync-demo-'));
+  const unregisterDir = removeDirOnHostExit(dir);
   try {
     seedResources(sim);
     print(
@@ -55,12 +84,12 @@ export async function runDemo(env: DemoEnvironment, print: (line: string) => voi
       `KeyBinding CRD, RBAC and sample bindings applied in namespace '${demo.namespace}' of ${env.clusters.map((c) => c.name).join(', ')}`,
     );
 
-    const dir = mkdtempSync(join(tmpdir(), 'keysync-demo-'));
-    writeFileSync(join(dir, 'arm-ca.pem'), sim.caPem);
+    const armCaFile = join(dir, 'arm-ca.pem');
+    writeFileSync(armCaFile, sim.caPem);
     const services = createServices(
       loadConfig({
         KEYSYNC_ARM_ENDPOINT: sim.url,
-        KEYSYNC_ARM_CA_FILE: join(dir, 'arm-ca.pem'),
+        KEYSYNC_ARM_CA_FILE: armCaFile,
         KEYSYNC_TABLES_CONNECTION_STRING: env.azuriteConnectionString,
         KEYSYNC_DEV_BEARER_TOKEN: env.serviceToken,
       }),
@@ -187,9 +216,12 @@ export async function runDemo(env: DemoEnvironment, print: (line: string) => voi
         sim.calls().flatMap((c) => (c.principal === servicePrincipal && c.operation ? [c.operation] : [])),
       ),
     ].sort();
+    await options.afterwards?.({ sim, services, armCaFile, userToken });
     return { reports, logLines, keyValues, armOperations };
   } finally {
     await sim.stop();
+    rmSync(dir, { recursive: true, force: true });
+    unregisterDir();
   }
 }
 

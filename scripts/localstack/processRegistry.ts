@@ -3,7 +3,8 @@
  * kube-controller-manager, Azurite, the kube-binaries build) and of synchronous clean-up steps (removing
  * temporary directories). Whatever is still registered when the host process ends is killed and removed:
  * on `exit` (normal end, `process.exit`, uncaught exception) every group gets SIGKILL at once; on SIGINT,
- * SIGTERM or SIGHUP every group gets SIGTERM, then SIGKILL after a bound, and the signal is re-raised.
+ * SIGTERM or SIGHUP every group gets SIGTERM, then SIGKILL after a bound, and the signal is re-raised (unless
+ * the host took the signals over: {@link takeOverSignals}).
  *
  * Under jest the global `process` of a test file is a sandbox copy whose event listeners never fire, and
  * every test file loads its own copy of this module. So the listeners go on the host's real `process`
@@ -27,6 +28,8 @@ interface RegistryState {
   /** Synchronous clean-up steps run at exit, after the kill. */
   readonly cleanups: Set<() => void>;
   handlersInstalled: boolean;
+  /** How many owners currently handle SIGINT, SIGTERM and SIGHUP themselves (see {@link takeOverSignals}). */
+  signalOwners?: number;
 }
 
 /** The real Node `process` object, also when running inside a jest sandbox. */
@@ -107,6 +110,7 @@ function installHandlers(s: RegistryState): void {
   real.on('exit', killEverythingNow);
   for (const signal of HANDLED_SIGNALS) {
     const onSignal = (): void => {
+      if ((state().signalOwners ?? 0) > 0) return;
       void terminateEverything(SIGNAL_GRACE_MS).finally(() => {
         real.removeListener(signal, onSignal);
         // Keep the default behaviour (die by the signal) unless somebody else handles it too.
@@ -156,6 +160,27 @@ export function onHostExit(cleanup: () => void): () => void {
  */
 export function removeDirOnHostExit(dir: string): () => void {
   return onHostExit(() => rmSync(dir, { recursive: true, force: true }));
+}
+
+/**
+ * Lets the host process handle SIGINT, SIGTERM and SIGHUP itself, for an owner that stops its parts
+ * gracefully on Ctrl-C (`npm run demo -- --keep`): while taken over, the registry ignores those signals, so
+ * that it does not kill the children and remove their directories under the owner's feet; its `exit` handler
+ * stays as the safety net (SIGKILL to whatever is still registered, clean-up steps run). The owner must listen
+ * to the signals and end the process.
+ *
+ * @returns a function that gives the signals back to the registry.
+ */
+export function takeOverSignals(): () => void {
+  const s = state();
+  installHandlers(s);
+  s.signalOwners = (s.signalOwners ?? 0) + 1;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    s.signalOwners = (s.signalOwners ?? 1) - 1;
+  };
 }
 
 /** Labels of the process groups currently registered in this OS process (for diagnostics and tests). */

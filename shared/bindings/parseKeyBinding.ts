@@ -6,6 +6,12 @@ import { describeIssues } from '../describeIssues.ts';
 
 const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const dataKey = /^[-._a-zA-Z0-9]+$/;
+/**
+ * Kubernetes refuses `.`, `..` and any key starting with `..` as Secret data keys (they would be path
+ * components once the Secret is mounted as a volume). The CRD refuses them too; same wording there.
+ */
+const reservedDataKeyMessage =
+  "must not be '.' or start with '..' (Kubernetes refuses such Secret data keys)";
 
 const destination = z.strictObject({
   name: z
@@ -13,7 +19,14 @@ const destination = z.strictObject({
     .min(1)
     .max(253)
     .regex(dnsSubdomain, 'must be a DNS subdomain (lower case, digits, - and .)'),
-  key: z.string().min(1).max(253).regex(dataKey, 'may only hold letters, digits, -, _ and .'),
+  key: z
+    .string()
+    .min(1)
+    .max(253)
+    .regex(dataKey, 'may only hold letters, digits, -, _ and .')
+    .refine((k) => k !== '.' && !k.startsWith('..'), {
+      message: reservedDataKeyMessage,
+    }),
 });
 
 const schema = z.object({

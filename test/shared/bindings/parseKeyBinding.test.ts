@@ -72,4 +72,19 @@ describe('parseKeyBinding', () => {
   ])('rejects %s', (_label, spec) => {
     expect(() => parseKeyBinding(raw(spec), 'c')).toThrow(ValidationError);
   });
+
+  it.each(['.', '..', '..data'])(
+    'rejects the data key %p, which the apiserver refuses on a Secret, with a clear message',
+    (key) => {
+      const spec = { resourceId, secrets: { primaryKey: { name: 's', key } } };
+      expect(() => parseKeyBinding(raw(spec), 'c')).toThrow(
+        /c\/shop\/orders is invalid: spec\.secrets\.primaryKey\.key: must not be '\.' or start with '\.\.'/,
+      );
+    },
+  );
+
+  it.each(['.env', 'a..b', 'tls.crt'])('accepts the data key %p', (key) => {
+    const spec = { resourceId, secrets: { primaryKey: { name: 's', key } } };
+    expect(parseKeyBinding(raw(spec), 'c').secrets.primaryKey?.key).toBe(key);
+  });
 });
