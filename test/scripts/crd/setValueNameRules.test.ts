@@ -23,7 +23,7 @@ const provider = (resourceType: string, valueNames: string[]): KeyProvider => ({
   valueNames,
   keyValueNames: [],
   needsKeys: () => false,
-  fetchValues: () => Promise.resolve(new Map()),
+  fetchValues: () => Promise.resolve({ values: new Map(), unavailable: new Map() }),
 });
 
 function specRules(yamlText: string): unknown {
