@@ -20,14 +20,16 @@ export function createClustersHandler(services: ServicesProvider = getServices) 
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const logger = contextLogger(context);
     try {
-      const { clusters } = await services();
+      const { clusters, config } = await services();
       if (request.method === 'GET')
         return { status: 200, jsonBody: (await clusters.list()).map(summariseCluster) };
       if (request.method === 'DELETE') {
         await unregisterCluster(clusters, request.params.name ?? '');
         return { status: 204 };
       }
-      const summary = await registerCluster(clusters, await readJsonBody(request));
+      const summary = await registerCluster(clusters, await readJsonBody(request), {
+        allowKubeconfig: config.allowKubeconfigClusters,
+      });
       logger.info(
         { cluster: summary.name, kind: summary.kind, allowRules: summary.allow.length },
         'cluster registered',

@@ -19,10 +19,9 @@ export function createResyncHandler(services: ServicesProvider = getServices) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const logger = contextLogger(context);
     try {
-      const input = parseResyncRequest(
-        await readJsonBody(request),
-        Object.fromEntries(request.query.entries()),
-      );
+      // `code` is the Functions host's own function-key parameter (`?code=<key>`), not part of the request.
+      const query = Object.fromEntries([...request.query.entries()].filter(([k]) => k !== 'code'));
+      const input = parseResyncRequest(await readJsonBody(request), query);
       const report = await runResync({ ...(await services()).resyncDeps(logger) }, input);
       return { status: 200, jsonBody: report };
     } catch (err) {

@@ -5,13 +5,13 @@
  * local control planes (it needs admin rights there to install the CRD). With `--keep` everything stays up
  * after the demo, with commands to try, until Ctrl-C.
  */
-import { readFileSync } from 'node:fs';
 
 import { KubeConfig } from '@kubernetes/client-node';
 import { Command } from 'commander';
 
 import { startLocalStack } from './localstack/startLocalStack.ts';
 import type { DemoCluster, DemoEnvironment } from './demo/DemoCluster.ts';
+import { inlineKubeconfigOf } from './demo/inlineKubeconfigOf.ts';
 import { withoutTestModeWarnings } from './demo/withoutTestModeWarnings.ts';
 import { ADMIN_USER } from './localstack/ControlPlane.ts';
 import { takeOverSignals } from './localstack/processRegistry.ts';
@@ -104,7 +104,8 @@ async function environment(
     const cluster: DemoCluster = {
       name: 'current',
       admin,
-      registration: { kind: 'kubeconfig', kubeconfig: readFileSync(kubeconfig, 'utf8') },
+      // The service accepts inline material only: resolve files and exec plugins here, on the user's machine.
+      registration: { kind: 'kubeconfig', kubeconfig: await inlineKubeconfigOf(admin) },
       adminKubeconfigPath: kubeconfig,
     };
     return { clusters: [cluster], azuriteConnectionString: azurite, serviceToken: 'aks-keysync-demo' };

@@ -46,6 +46,10 @@ const schema = z
     KEYSYNC_KUBE_TIMEOUT_MS: positiveInt(10_000),
     KEYSYNC_AZURE_TIMEOUT_MS: positiveInt(defaultAzureTimeoutInMs),
     KEYSYNC_RESYNC_SCHEDULE: z.string().min(1).default('0 0 * * * *'),
+    KEYSYNC_ALLOW_KUBECONFIG_CLUSTERS: z
+      .enum(['true', 'false'], 'must be true or false')
+      .default('false')
+      .transform((v) => v === 'true'),
     KEYSYNC_WATCH_QUEUE: z.string().min(1).max(260).default(names.serviceBus.watchQueue),
     [serviceBusNamespaceSetting]: z
       .string()
@@ -94,6 +98,12 @@ export interface Config {
    */
   readonly azureTimeoutInMs: number;
   readonly resyncSchedule: string;
+  /**
+   * Whether clusters may be registered by kubeconfig (development, clusters outside AKS). Off by default: such a
+   * registration stores a credential in the cluster table, readable by whoever can read that table; AKS
+   * clusters by ARM ID store none.
+   */
+  readonly allowKubeconfigClusters: boolean;
   /** The queue the watchers send to and `onClusterWatchEvent` reads; watch retries are scheduled on it. */
   readonly watchQueue: string;
   /**
@@ -135,6 +145,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     kubeRequestTimeoutInMs: c.KEYSYNC_KUBE_TIMEOUT_MS,
     azureTimeoutInMs: c.KEYSYNC_AZURE_TIMEOUT_MS,
     resyncSchedule: c.KEYSYNC_RESYNC_SCHEDULE,
+    allowKubeconfigClusters: c.KEYSYNC_ALLOW_KUBECONFIG_CLUSTERS,
     watchQueue: c.KEYSYNC_WATCH_QUEUE,
     ...(c[serviceBusNamespaceSetting] ? { serviceBusNamespace: c[serviceBusNamespaceSetting] } : {}),
     watchRetry: Object.freeze({

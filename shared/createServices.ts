@@ -106,6 +106,7 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
   const eventClaims = overrides.eventClaims ?? createTableEventClaims(indexTable, bound);
   const connect = createClusterConnector({
     credential,
+    allowKubeconfig: config.allowKubeconfigClusters,
     requestTimeoutInMs: config.kubeRequestTimeoutInMs,
     resolveAksEndpoint: createAksEndpointResolver({
       credential,

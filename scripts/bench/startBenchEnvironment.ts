@@ -110,6 +110,7 @@ export async function startBenchEnvironment(o: BenchEnvironmentOptions): Promise
           KEYSYNC_CLUSTERS_TABLE: `benchclusters${suffix}`,
           KEYSYNC_BINDINGS_TABLE: `benchbindings${suffix}`,
           KEYSYNC_DEV_BEARER_TOKEN: serviceToken,
+          KEYSYNC_ALLOW_KUBECONFIG_CLUSTERS: 'true',
           KEYSYNC_ARM_WRITES_BURST: String(armWritesBurst),
         }),
       );

@@ -92,6 +92,7 @@ export async function runDemo(
         KEYSYNC_ARM_CA_FILE: armCaFile,
         KEYSYNC_TABLES_CONNECTION_STRING: env.azuriteConnectionString,
         KEYSYNC_DEV_BEARER_TOKEN: env.serviceToken,
+        KEYSYNC_ALLOW_KUBECONFIG_CLUSTERS: 'true',
       }),
     );
     const provider = () => Promise.resolve(services);

@@ -20,8 +20,11 @@ import {
 
 import { generateTlsMaterial } from './armSimulator/generateTlsMaterial.ts';
 
-/** What the webhook does with each admission request. */
-export type WebhookMode = 'allow' | 'fail' | 'hang';
+/**
+ * What the webhook does with each admission request: `deny` refuses it with {@link FailingWebhook.denyMessage}
+ * (a third-party webhook that echoes the object it refuses puts Secret content in its message).
+ */
+export type WebhookMode = 'allow' | 'fail' | 'hang' | 'deny';
 
 /** The label a namespace carries to be under the webhook. */
 export const failingWebhookNamespaceLabel = 'keysync.dev/failing-webhook';
@@ -32,6 +35,8 @@ const timeoutSeconds = 2;
 /** A running webhook, registered in one cluster. */
 export interface FailingWebhook {
   mode: WebhookMode;
+  /** The message of a `deny` answer. */
+  denyMessage: string;
   /** Admission requests seen per mode (to prove the fault was exercised). */
   readonly seen: Record<WebhookMode, number>;
   /** Puts a namespace under the webhook (label) or takes it out. */
@@ -47,8 +52,8 @@ export interface FailingWebhook {
  */
 export async function startFailingWebhook(admin: KubeConfig, name: string): Promise<FailingWebhook> {
   const tls = await generateTlsMaterial('aks-keysync test webhook CA');
-  const seen: Record<WebhookMode, number> = { allow: 0, fail: 0, hang: 0 };
-  const state = { mode: 'allow' as WebhookMode };
+  const seen: Record<WebhookMode, number> = { allow: 0, fail: 0, hang: 0, deny: 0 };
+  const state = { mode: 'allow' as WebhookMode, denyMessage: 'denied on purpose' };
   const server: Server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -68,7 +73,11 @@ export async function startFailingWebhook(admin: KubeConfig, name: string): Prom
           JSON.stringify({
             apiVersion: 'admission.k8s.io/v1',
             kind: 'AdmissionReview',
-            response: { uid: review.request?.uid ?? '', allowed: true },
+            response: {
+              uid: review.request?.uid ?? '',
+              allowed: mode !== 'deny',
+              ...(mode === 'deny' ? { status: { code: 403, message: state.denyMessage } } : {}),
+            },
           }),
         );
       })();
@@ -112,6 +121,12 @@ export async function startFailingWebhook(admin: KubeConfig, name: string): Prom
     },
     set mode(m: WebhookMode) {
       state.mode = m;
+    },
+    get denyMessage() {
+      return state.denyMessage;
+    },
+    set denyMessage(m: string) {
+      state.denyMessage = m;
     },
     seen,
     async cover(namespace, covered) {

@@ -11,7 +11,10 @@ export interface KubeconfigParams {
   /** User name, used for the user entry and in the context name. */
   readonly userName: string;
   /** Bearer token of the user. A secret: the YAML must be written with mode 0600 and never logged. */
-  readonly token: string;
+  readonly token?: string;
+  /** Base64 PEM client certificate and key, instead of (or beside) a token. Secret like the token. */
+  readonly certData?: string;
+  readonly keyData?: string;
 }
 
 /**
@@ -24,9 +27,22 @@ export function renderKubeconfig(p: KubeconfigParams): string {
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [
-      { name: p.clusterName, cluster: { server: p.server, 'certificate-authority-data': p.caData } },
+      {
+        name: p.clusterName,
+        cluster: { server: p.server, ...(p.caData ? { 'certificate-authority-data': p.caData } : {}) },
+      },
     ],
-    users: [{ name: p.userName, user: { token: p.token } }],
+    users: [
+      {
+        name: p.userName,
+        user: {
+          ...(p.token ? { token: p.token } : {}),
+          ...(p.certData && p.keyData
+            ? { 'client-certificate-data': p.certData, 'client-key-data': p.keyData }
+            : {}),
+        },
+      },
+    ],
     contexts: [{ name: context, context: { cluster: p.clusterName, user: p.userName } }],
     'current-context': context,
     preferences: {},

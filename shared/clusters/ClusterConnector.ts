@@ -6,6 +6,7 @@ import { createKubeClusterClient } from '../kube/createKubeClusterClient.ts';
 import { kubeConfigFromInline, parseInlineKubeconfig } from '../kube/inlineKubeConfig.ts';
 import { isDeadlineExceeded } from '../timeouts/withDeadline.ts';
 import type { ClusterRegistration } from './ClusterRegistration.ts';
+import { kubeconfigClustersDisabled } from './manageClusters.ts';
 
 /** Entra ID application of the AKS API server: tokens for AKS clusters are requested for this scope. */
 export const aksServerScope = '6dae42f8-4368-4678-94ff-3960e28e3630/.default';
@@ -34,6 +35,8 @@ export interface ClusterConnectorDeps {
   /** How long a resolved AKS endpoint is reused. Default 10 minutes. */
   readonly endpointCacheTtlInMs?: number;
   readonly requestTimeoutInMs?: number;
+  /** Whether kubeconfig registrations may be connected to (KEYSYNC_ALLOW_KUBECONFIG_CLUSTERS). Default false. */
+  readonly allowKubeconfig?: boolean;
   readonly now?: () => number;
 }
 
@@ -58,6 +61,7 @@ export function createClusterConnector(deps: ClusterConnectorDeps): ClusterConne
 
   return async (registration) => {
     if (registration.kubeconfig) {
+      if (deps.allowKubeconfig !== true) throw kubeconfigClustersDisabled(registration.name);
       // Inline material only: a registered kubeconfig's exec plugins, auth providers and file references are
       // never handed to the client library (they would run on this host, under this identity).
       const inline = parseInlineKubeconfig(registration.kubeconfig, registration.name);

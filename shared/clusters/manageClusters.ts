@@ -28,11 +28,18 @@ export function summariseCluster(r: ClusterRegistration): ClusterSummary {
  * Registers (or re-registers) a cluster after validating it.
  * @param store - the cluster registry
  * @param body - the registration as received
+ * @param options - whether kubeconfig registrations are allowed (KEYSYNC_ALLOW_KUBECONFIG_CLUSTERS)
  * @returns the stored registration's summary
  * @throws ValidationError naming every problem
  */
-export async function registerCluster(store: ClusterStore, body: unknown): Promise<ClusterSummary> {
+export async function registerCluster(
+  store: ClusterStore,
+  body: unknown,
+  options: { readonly allowKubeconfig: boolean },
+): Promise<ClusterSummary> {
   const registration = parseClusterRegistration(body);
+  if (registration.kubeconfig && !options.allowKubeconfig)
+    throw kubeconfigClustersDisabled(registration.name);
   await store.upsert(registration);
   return summariseCluster(registration);
 }
@@ -47,4 +54,18 @@ export async function unregisterCluster(store: ClusterStore, name: string): Prom
   if (!(await store.remove(name))) {
     throw new ValidationError(ErrorCode.ClusterNotRegistered, `cluster '${name}' is not registered`);
   }
+}
+
+/**
+ * The error for a kubeconfig registration while they are disabled.
+ * @param cluster - the registration's name
+ */
+export function kubeconfigClustersDisabled(cluster: string): ValidationError {
+  return new ValidationError(
+    ErrorCode.InvalidInput,
+    `cluster '${cluster}': registrations by kubeconfig are disabled; register the AKS cluster by its ARM ID ` +
+      '(aksResourceId), or set KEYSYNC_ALLOW_KUBECONFIG_CLUSTERS=true for development and clusters outside AKS',
+    ['kubeconfig: registrations by kubeconfig are disabled (KEYSYNC_ALLOW_KUBECONFIG_CLUSTERS)'],
+    { details: { cluster } },
+  );
 }

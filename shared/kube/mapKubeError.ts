@@ -8,14 +8,16 @@ export interface KubeOperation {
 }
 
 /**
- * Turns an error from @kubernetes/client-node into a KeySyncError. Only the Status `reason`/`message` of the
- * API's answer is kept (the library's own message embeds whole response bodies and headers).
+ * Turns an error from @kubernetes/client-node into a KeySyncError. Only the Status `reason`, the HTTP code and
+ * the names of the fields a validation error points at are kept: the Status `message` is free text that an
+ * admission webhook (or an apiserver echoing the object) may fill with Secret content, and it would end up in
+ * KeyBinding status, Events and HTTP reports. The library's own message embeds whole bodies and headers.
  * @param err - what the client threw
  * @param op - cluster and action, for the message
  */
 export function mapKubeError(err: unknown, op: KubeOperation): KeySyncError {
   const code = statusCodeOf(err);
-  const status = statusMessageOf(err);
+  const status = statusSummaryOf(err);
   const where = `${op.action} in cluster ${op.cluster}`;
   const details = { cluster: op.cluster, action: op.action, statusCode: code };
   if (code === 401 || code === 403) {
@@ -51,15 +53,34 @@ export function statusCodeOf(err: unknown): number | undefined {
   return typeof c === 'number' ? c : undefined;
 }
 
-function statusMessageOf(err: unknown): string {
+interface StatusBody {
+  reason?: unknown;
+  details?: { causes?: Array<{ field?: unknown; reason?: unknown }> };
+  message?: unknown;
+}
+
+/**
+ * What may be said of a Kubernetes Status without its free text: its reason, whether an admission webhook
+ * answered, and the field paths a validation failure names (paths, never values).
+ */
+function statusSummaryOf(err: unknown): string {
   const body = (err as { body?: unknown } | null)?.body;
+  let parsed: StatusBody | undefined;
   try {
-    const parsed = (typeof body === 'string' ? JSON.parse(body) : body) as { message?: unknown } | undefined;
-    if (typeof parsed?.message === 'string') return parsed.message.slice(0, 500);
+    parsed = (typeof body === 'string' ? JSON.parse(body) : body) as StatusBody | undefined;
   } catch {
-    // not JSON: fall through
+    return 'no status';
   }
-  return 'no status message';
+  const reason =
+    typeof parsed?.reason === 'string' && /^[A-Za-z]{1,64}$/.test(parsed.reason) ? parsed.reason : 'Unknown';
+  const fields = (parsed?.details?.causes ?? [])
+    .map((c) => (typeof c.field === 'string' && /^[\w.[\]/-]{1,128}$/.test(c.field) ? c.field : undefined))
+    .filter((f): f is string => f !== undefined);
+  const webhook =
+    typeof parsed?.message === 'string' && /admission webhook/i.test(parsed.message)
+      ? ', from an admission webhook'
+      : '';
+  return `${reason}${webhook}${fields.length ? ` (fields: ${[...new Set(fields)].slice(0, 5).join(', ')})` : ''}`;
 }
 
 function describeNetworkError(err: unknown): string {

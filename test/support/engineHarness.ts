@@ -105,6 +105,7 @@ export async function startEngineHarness(
     KEYSYNC_CLUSTERS_TABLE: `clusters${tableSuffix}`,
     KEYSYNC_BINDINGS_TABLE: `bindings${tableSuffix}`,
     KEYSYNC_DEV_BEARER_TOKEN: serviceToken,
+    KEYSYNC_ALLOW_KUBECONFIG_CLUSTERS: 'true',
     KEYSYNC_KUBE_TIMEOUT_MS: '5000',
   });
   const services = createServices(config, overrides);

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { TableClient } from '@azure/data-tables';
 
+import { renderKubeconfig } from '../../../scripts/localstack/renderKubeconfig.ts';
 import { createTableClusterStore } from '../../../shared/clusters/createTableClusterStore.ts';
 import type { ClusterStore } from '../../../shared/clusters/ClusterStore.ts';
 import { ErrorCode, ValidationError } from '../../../shared/errors.ts';
@@ -15,6 +16,14 @@ import { loadTestStack } from '../../support/testStack.ts';
 
 const aksId = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks-1';
 const allow = [{ namespaces: 'team-*', resourceIdPrefix: '/subscriptions/s/resourceGroups/rg' }];
+
+const kubeconfig = renderKubeconfig({
+  clusterName: 'dev',
+  server: 'https://127.0.0.1:6443',
+  caData: '',
+  userName: 'keysync-service',
+  token: 'not-a-real-token',
+});
 
 let table: TableClient;
 let store: ClusterStore;
@@ -30,7 +39,7 @@ beforeAll(async () => {
     logger: createJsonLogger((_level, line) => logLines.push(line)),
   });
   await store.upsert({ name: 'good-aks', aksResourceId: aksId, allow });
-  await store.upsert({ name: 'good-kube', kubeconfig: 'apiVersion: v1\nkind: Config\n', allow: [] });
+  await store.upsert({ name: 'good-kube', kubeconfig, allow: [] });
   // Written around the store, as an operator's hand edit or an older version could have.
   await table.upsertEntity({ partitionKey: 'cluster', rowKey: 'bad-json', kubeconfig: 'x', allow: '[{' });
   await table.upsertEntity({ partitionKey: 'cluster', rowKey: 'no-target', allow: '[]' });
@@ -47,7 +56,7 @@ describe('createTableClusterStore', () => {
     const list = await store.list();
     expect([...list]).toEqual([
       { name: 'good-aks', aksResourceId: aksId, allow },
-      { name: 'good-kube', kubeconfig: 'apiVersion: v1\nkind: Config\n', allow: [] },
+      { name: 'good-kube', kubeconfig, allow: [] },
     ]);
     expect(list.invalid.map((i) => i.name)).toEqual(['bad-json', 'bad-rule', 'no-target']);
     for (const { name, error } of list.invalid) {
@@ -85,7 +94,7 @@ describe('createTableClusterStore', () => {
   });
 
   it('lists it again once it is re-registered', async () => {
-    await store.upsert({ name: 'bad-json', kubeconfig: 'x', allow: [] });
+    await store.upsert({ name: 'bad-json', kubeconfig, allow: [] });
     const list = await store.list();
     expect(list.map((r) => r.name)).toEqual(['bad-json', 'good-aks', 'good-kube']);
     expect(list.invalid.map((i) => i.name)).toEqual(['bad-rule', 'no-target']);
