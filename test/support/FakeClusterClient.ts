@@ -161,3 +161,32 @@ export class FakeClusterClient implements ClusterClient {
     });
   }
 }
+
+/**
+ * A client that delegates to `client` but holds every Secret read until `gate` resolves, and calls `onRead`
+ * first: a pass that has read its keys and waits before it reads the Secrets (a slow cluster, a long resync).
+ * @param client - the real or fake client
+ * @param gate - resolves when the reads may go on
+ * @param onRead - called at the first held read
+ */
+export function withHeldSecretReads(
+  client: ClusterClient,
+  gate: Promise<void>,
+  onRead: () => void = () => undefined,
+): ClusterClient {
+  return {
+    cluster: client.cluster,
+    listKeyBindings: (ns) => client.listKeyBindings(ns),
+    getKeyBinding: (ns, n) => client.getKeyBinding(ns, n),
+    getSecret: async (ns, n) => {
+      onRead();
+      await gate;
+      return client.getSecret(ns, n);
+    },
+    createSecret: (x) => client.createSecret(x),
+    replaceSecret: (x) => client.replaceSecret(x),
+    deleteSecret: (ns, n, p) => client.deleteSecret(ns, n, p),
+    patchKeyBindingStatus: (ref, st) => client.patchKeyBindingStatus(ref, st),
+    recordEvent: (ref, e) => client.recordEvent(ref, e),
+  };
+}

@@ -6,7 +6,9 @@ import type { KeyBinding } from '../../shared/bindings/KeyBinding.ts';
 import { parseResourceId } from '../../shared/arm/parseResourceId.ts';
 import { ErrorCode, KeySyncError } from '../../shared/errors.ts';
 import type { FetchedValues, KeyProvider } from '../../shared/keys/KeyProvider.ts';
+import { createMemoryKeyLedger } from '../../shared/keys/KeyLedger.ts';
 import type { Logger } from '../../shared/logging.ts';
+import type { SyncDeps } from '../../shared/reconcile/syncClusters.ts';
 import type { DesiredSecret } from '../../shared/reconcile/collectDesiredSecrets.ts';
 import type { KeyGeneration } from '../../shared/reconcile/createResourceFetcher.ts';
 import { hashSecretData } from '../../shared/reconcile/hashSecretData.ts';
@@ -103,4 +105,20 @@ export function fakeStorageProvider(state: { key1: string; key2?: string; queue?
     },
   };
   return provider;
+}
+
+/**
+ * Engine dependencies on in-memory parts: a memory key ledger (no clock-skew margin), the given provider for
+ * every type, a silent logger.
+ * @param provider - the provider every resource type gets
+ */
+export function fakeSyncDeps(provider: KeyProvider): SyncDeps {
+  return {
+    providers: { get: () => provider },
+    ledger: createMemoryKeyLedger(0),
+    logger: memoryLogger(),
+    clusterConcurrency: 4,
+    resourceConcurrency: 4,
+    now: () => new Date(),
+  };
 }

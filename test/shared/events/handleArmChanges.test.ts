@@ -5,13 +5,12 @@ import { createMemoryClusterStore } from '../../../shared/clusters/ClusterStore.
 import { ErrorCode } from '../../../shared/errors.ts';
 import type { ArmEventDeps } from '../../../shared/events/handleArmChanges.ts';
 import { handleArmChanges } from '../../../shared/events/handleArmChanges.ts';
-import { createMemoryKeyLedger } from '../../../shared/keys/KeyLedger.ts';
 import { FakeClusterClient, kubeErrors } from '../../support/FakeClusterClient.ts';
 import {
   fakeStorageProvider,
-  memoryLogger,
   storageId,
   storageResource,
+  fakeSyncDeps,
 } from '../../support/reconcileFixtures.ts';
 
 const allow = [{ namespaces: '*', resourceIdPrefix: '/subscriptions/s' }];
@@ -44,12 +43,7 @@ async function setup() {
     ]),
     connect: (r) => Promise.resolve(clients[r.name as 'a' | 'b']),
     index,
-    providers: { get: () => provider },
-    ledger: createMemoryKeyLedger(0),
-    logger: memoryLogger(),
-    clusterConcurrency: 4,
-    resourceConcurrency: 4,
-    now: () => new Date(),
+    ...fakeSyncDeps(provider),
     staleRetryDelaysInMs: [1],
   };
   return { deps, clients, state, provider };

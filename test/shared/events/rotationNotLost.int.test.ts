@@ -26,6 +26,7 @@ import { parseResourceId } from '../../../shared/arm/parseResourceId.ts';
 import { runResync } from '../../../shared/resync/runResync.ts';
 import type { EngineHarness } from '../../support/engineHarness.ts';
 import { startEngineHarness, storageId, subscriptionId } from '../../support/engineHarness.ts';
+import { withHeldSecretReads } from '../../support/FakeClusterClient.ts';
 
 let h: EngineHarness;
 let endpoint: EventGridEndpoint;
@@ -122,25 +123,8 @@ describe('no rotation is lost', () => {
       fetched = r;
     });
     const deps = h.services.resyncDeps(h.logger);
-    const slowConnect: ClusterConnector = async (registration) => {
-      const client = await deps.connect(registration);
-      return {
-        ...client,
-        cluster: client.cluster,
-        listKeyBindings: (n) => client.listKeyBindings(n),
-        getKeyBinding: (n, x) => client.getKeyBinding(n, x),
-        getSecret: async (n, x) => {
-          fetched();
-          await gate;
-          return client.getSecret(n, x);
-        },
-        createSecret: (s) => client.createSecret(s),
-        replaceSecret: (s) => client.replaceSecret(s),
-        deleteSecret: (n, x, p) => client.deleteSecret(n, x, p),
-        patchKeyBindingStatus: (r, s) => client.patchKeyBindingStatus(r, s),
-        recordEvent: (r, e) => client.recordEvent(r, e),
-      };
-    };
+    const slowConnect: ClusterConnector = async (registration) =>
+      withHeldSecretReads(await deps.connect(registration), gate, fetched);
     const resync = runResync({ ...deps, connect: slowConnect }, { cluster: 'cluster-a', namespace: ns });
     await keysRead;
 

@@ -1,27 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 
-import type { KeyBinding } from '../../../shared/bindings/KeyBinding.ts';
 import { ErrorCode, KeySyncError } from '../../../shared/errors.ts';
 import { collectDesiredSecrets, secretKey } from '../../../shared/reconcile/collectDesiredSecrets.ts';
 import { hashSecretData } from '../../../shared/reconcile/hashSecretData.ts';
+import { binding } from '../../support/reconcileFixtures.ts';
 
-const resourceId = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st';
-const binding = (
-  name: string,
-  secrets: KeyBinding['secrets'],
-  extra: Partial<KeyBinding> = {},
-): KeyBinding => ({
-  cluster: 'c1',
-  namespace: 'ns',
-  name,
-  uid: `uid-${name}`,
-  generation: 1,
-  creationTimestamp: '2026-11-01T00:00:00Z',
-  resourceId,
-  secrets,
-  previouslyOwnedSecrets: [],
-  ...extra,
-});
 const values = new Map([
   ['primaryKey', 'PK'],
   ['blobEndpoint', 'https://st.blob/'],

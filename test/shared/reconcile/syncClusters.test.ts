@@ -2,14 +2,13 @@ import { describe, expect, it } from '@jest/globals';
 
 import type { KeyBinding } from '../../../shared/bindings/KeyBinding.ts';
 import { ErrorCode } from '../../../shared/errors.ts';
-import type { ClusterClient } from '../../../shared/kube/ClusterClient.ts';
-import { createMemoryKeyLedger } from '../../../shared/keys/KeyLedger.ts';
+import type { createMemoryKeyLedger } from '../../../shared/keys/KeyLedger.ts';
 import type { LoadedCluster } from '../../../shared/reconcile/LoadedCluster.ts';
 import { retryableFailures } from '../../../shared/reconcile/ResyncReport.ts';
-import type { ClusterSource, SyncDeps } from '../../../shared/reconcile/syncClusters.ts';
+import type { ClusterSource } from '../../../shared/reconcile/syncClusters.ts';
 import { loadedSource, syncClusters } from '../../../shared/reconcile/syncClusters.ts';
-import { FakeClusterClient, kubeErrors } from '../../support/FakeClusterClient.ts';
-import { binding, fakeStorageProvider, memoryLogger } from '../../support/reconcileFixtures.ts';
+import { FakeClusterClient, kubeErrors, withHeldSecretReads } from '../../support/FakeClusterClient.ts';
+import { binding, fakeStorageProvider, fakeSyncDeps } from '../../support/reconcileFixtures.ts';
 
 function cluster(name: string, bindings: KeyBinding[]): LoadedCluster & { client: FakeClusterClient } {
   return {
@@ -22,15 +21,7 @@ function cluster(name: string, bindings: KeyBinding[]): LoadedCluster & { client
 
 function deps(state = { key1: 'K1' }) {
   const provider = fakeStorageProvider(state);
-  const d: SyncDeps = {
-    providers: { get: () => provider },
-    ledger: createMemoryKeyLedger(0),
-    logger: memoryLogger(),
-    clusterConcurrency: 4,
-    resourceConcurrency: 4,
-    now: () => new Date(),
-  };
-  return { d, provider, state };
+  return { d: fakeSyncDeps(provider), provider, state };
 }
 
 const keyBinding = (name: string, ns = 'ns') =>
@@ -96,20 +87,7 @@ describe('syncClusters', () => {
       release = r;
     });
     const f = c.client;
-    const heldClient: ClusterClient = {
-      cluster: f.cluster,
-      listKeyBindings: (ns) => f.listKeyBindings(ns),
-      getKeyBinding: (ns, n) => f.getKeyBinding(ns, n),
-      getSecret: async (ns, n) => {
-        await gate;
-        return f.getSecret(ns, n);
-      },
-      createSecret: (x) => f.createSecret(x),
-      replaceSecret: (x) => f.replaceSecret(x),
-      deleteSecret: (ns, n, p) => f.deleteSecret(ns, n, p),
-      patchKeyBindingStatus: (ref, st) => f.patchKeyBindingStatus(ref, st),
-      recordEvent: (ref, e) => f.recordEvent(ref, e),
-    };
+    const heldClient = withHeldSecretReads(f, gate);
     const older = syncClusters([loadedSource({ ...c, client: heldClient })], d, { dryRun: false });
     for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
     // The key is regenerated; a newer pass (the event) reads K2 and writes it.

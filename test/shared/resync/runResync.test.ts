@@ -4,10 +4,9 @@ import { createMemoryBindingIndex } from '../../../shared/bindings/BindingIndex.
 import type { ClusterStore } from '../../../shared/clusters/ClusterStore.ts';
 import { clusterList, createMemoryClusterStore } from '../../../shared/clusters/ClusterStore.ts';
 import { ErrorCode, ValidationError } from '../../../shared/errors.ts';
-import { createMemoryKeyLedger } from '../../../shared/keys/KeyLedger.ts';
 import { runResync } from '../../../shared/resync/runResync.ts';
 import { FakeClusterClient } from '../../support/FakeClusterClient.ts';
-import { fakeStorageProvider, memoryLogger, storageId } from '../../support/reconcileFixtures.ts';
+import { fakeStorageProvider, storageId, fakeSyncDeps } from '../../support/reconcileFixtures.ts';
 
 describe('runResync', () => {
   it('reports an unreadable stored registration as that cluster’s failure and syncs the others', async () => {
@@ -35,12 +34,7 @@ describe('runResync', () => {
         clusters,
         connect: () => Promise.resolve(client),
         index: createMemoryBindingIndex(),
-        providers: { get: () => fakeStorageProvider({ key1: 'K1' }) },
-        ledger: createMemoryKeyLedger(0),
-        logger: memoryLogger(),
-        clusterConcurrency: 2,
-        resourceConcurrency: 2,
-        now: () => new Date(),
+        ...fakeSyncDeps(fakeStorageProvider({ key1: 'K1' })),
       },
       {},
     );

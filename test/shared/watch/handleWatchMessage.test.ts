@@ -3,11 +3,10 @@ import { describe, expect, it } from '@jest/globals';
 import { createMemoryBindingIndex } from '../../../shared/bindings/BindingIndex.ts';
 import { createMemoryClusterStore } from '../../../shared/clusters/ClusterStore.ts';
 import { ErrorCode, isKeySyncError } from '../../../shared/errors.ts';
-import { createMemoryKeyLedger } from '../../../shared/keys/KeyLedger.ts';
 import type { ResyncDeps } from '../../../shared/resync/runResync.ts';
 import { handleWatchMessage } from '../../../shared/watch/handleWatchMessage.ts';
 import { FakeClusterClient, kubeErrors } from '../../support/FakeClusterClient.ts';
-import { fakeStorageProvider, memoryLogger, storageId } from '../../support/reconcileFixtures.ts';
+import { fakeStorageProvider, storageId, fakeSyncDeps } from '../../support/reconcileFixtures.ts';
 
 const message = {
   version: 1,
@@ -38,12 +37,7 @@ function setup() {
     ]),
     connect: () => Promise.resolve(client),
     index: createMemoryBindingIndex(),
-    providers: { get: () => fakeStorageProvider({ key1: 'K1' }) },
-    ledger: createMemoryKeyLedger(0),
-    logger: memoryLogger(),
-    clusterConcurrency: 2,
-    resourceConcurrency: 2,
-    now: () => new Date(),
+    ...fakeSyncDeps(fakeStorageProvider({ key1: 'K1' })),
   };
   return { client, deps };
 }
