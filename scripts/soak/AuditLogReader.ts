@@ -1,0 +1,110 @@
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+
+/** A Secret write request the apiserver audited (Metadata level: who, what, outcome; never the body). */
+export interface AuditedSecretWrite {
+  readonly at: number;
+  readonly cluster: string;
+  readonly user: string;
+  readonly verb: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly code: number;
+  /** Refused by the Secret ownership admission policy (infra/k8s/secret-ownership-policy.yaml). */
+  readonly refusedByOwnershipPolicy: boolean;
+}
+
+/** Name of the ownership ValidatingAdmissionPolicy, as it appears in refusals. */
+const ownershipPolicy = 'aks-keysync-owned-secrets-only';
+
+/**
+ * The audit policy the soak starts its apiservers with: Metadata level (no request or response bodies, so no
+ * Secret data reaches the file) for Secret writes by `serviceUser`, nothing else.
+ * @param serviceUser - the service identity's user name
+ */
+export function secretWriteAuditPolicy(serviceUser: string): string {
+  return [
+    'apiVersion: audit.k8s.io/v1',
+    'kind: Policy',
+    'omitStages: [RequestReceived]',
+    'rules:',
+    '  - level: Metadata',
+    `    users: [${serviceUser}]`,
+    "    resources: [{ group: '', resources: [secrets] }]",
+    '    verbs: [create, update, patch, delete]',
+    '  - level: None',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Reads a kube-apiserver JSON audit log incrementally (the file survives apiserver restarts; each call returns
+ * the complete lines written since the previous one).
+ */
+export class AuditLogReader {
+  readonly #cluster: string;
+  readonly #path: string;
+  #offset = 0;
+  #partial = '';
+
+  constructor(cluster: string, path: string) {
+    this.#cluster = cluster;
+    this.#path = path;
+  }
+
+  /** Secret writes audited since the last call. */
+  read(): AuditedSecretWrite[] {
+    if (!existsSync(this.#path)) return [];
+    const fd = openSync(this.#path, 'r');
+    const chunks: Buffer[] = [];
+    try {
+      const buf = Buffer.alloc(1 << 20);
+      for (;;) {
+        const n = readSync(fd, buf, 0, buf.length, this.#offset);
+        if (n <= 0) break;
+        this.#offset += n;
+        chunks.push(Buffer.from(buf.subarray(0, n)));
+      }
+    } finally {
+      closeSync(fd);
+    }
+    const text = this.#partial + Buffer.concat(chunks).toString('utf8');
+    const lines = text.split('\n');
+    this.#partial = lines.pop() ?? '';
+    return lines.flatMap((l) => this.#parse(l));
+  }
+
+  #parse(line: string): AuditedSecretWrite[] {
+    if (!line.trim()) return [];
+    let e: AuditEvent;
+    try {
+      e = JSON.parse(line) as AuditEvent;
+    } catch {
+      return [];
+    }
+    if (e.stage !== 'ResponseComplete' || e.objectRef?.resource !== 'secrets') return [];
+    const message = e.responseStatus?.message ?? '';
+    const annotations = JSON.stringify(e.annotations ?? {});
+    return [
+      {
+        at: Date.parse(e.stageTimestamp ?? '') || Date.now(),
+        cluster: this.#cluster,
+        user: e.user?.username ?? '',
+        verb: e.verb ?? '',
+        namespace: e.objectRef.namespace ?? '',
+        name: e.objectRef.name ?? '',
+        code: e.responseStatus?.code ?? 0,
+        refusedByOwnershipPolicy: message.includes(ownershipPolicy) || annotations.includes(ownershipPolicy),
+      },
+    ];
+  }
+}
+
+interface AuditEvent {
+  stage?: string;
+  verb?: string;
+  user?: { username?: string };
+  objectRef?: { resource?: string; namespace?: string; name?: string };
+  responseStatus?: { code?: number; message?: string };
+  stageTimestamp?: string;
+  annotations?: Record<string, string>;
+}

@@ -1,0 +1,175 @@
+import type { FaultTimeline } from '../FaultTimeline.ts';
+import type { KeyLedger } from '../KeyLedger.ts';
+import type { ObservedSecret } from '../SecretObserver.ts';
+import type { FieldExpectation } from '../SoakModel.ts';
+import type { Violations } from '../Violations.ts';
+
+/** One key regeneration the soak made, and when every Secret bound to that key held the new value. */
+export interface Rotation {
+  readonly resourceId: string;
+  readonly keyName: string;
+  /** The generation the regeneration produced. */
+  readonly generation: number;
+  /** When `regenerateKey` was called (epoch ms). */
+  readonly startedAt: number;
+  /** Which part of the run it happened in. */
+  readonly phase: 'chaos' | 'calm';
+  /** When every bound field of that key held this generation or a newer one; undefined while not yet. */
+  freshAt: number | undefined;
+  /** Bound fields it had to reach (0: the key is bound nowhere; not measured). */
+  fields: number;
+}
+
+/** Where a field stands. */
+interface FieldStatus {
+  readonly fresh: boolean;
+  /** Generation held, when it holds a key of the expected resource and name. */
+  readonly generation: number | undefined;
+  /** Since when it has not been fresh. */
+  readonly staleSince: number;
+  readonly why: string;
+}
+
+/** What the freshness check reads. */
+export interface FreshnessInputs {
+  readonly ledger: KeyLedger;
+  readonly expectations: () => readonly FieldExpectation[];
+  readonly secret: (cluster: string, namespace: string, name: string) => ObservedSecret | undefined;
+  readonly faults: FaultTimeline;
+  readonly violations: Violations;
+  /** Invariant (a)'s bound. */
+  readonly boundInMs: number;
+}
+
+/**
+ * Invariant (a) and the time-to-fresh measurement. A field (a Secret data key a binding maps from a key) is
+ * fresh when it holds the resource's current value of that key. A stale field is a violation once it has been
+ * stale for longer than the bound counted from the later of "it went stale" and "the last fault that can
+ * affect its cluster stopped".
+ */
+export class FreshnessCheck {
+  readonly rotations: Rotation[] = [];
+  readonly #in: FreshnessInputs;
+  /** Fields reported stale and not fresh since (one violation per stale episode). */
+  readonly #reported = new Set<string>();
+  #episodes = 0;
+
+  constructor(inputs: FreshnessInputs) {
+    this.#in = inputs;
+  }
+
+  /**
+   * Registers a regeneration (after it completed, so its generation is known).
+   * @param r - the rotation
+   */
+  rotated(r: Omit<Rotation, 'freshAt' | 'fields'>): void {
+    this.rotations.push({ ...r, freshAt: undefined, fields: 0 });
+  }
+
+  /**
+   * Re-evaluates every field and open rotation; records violations.
+   * @param now - the time of evaluation
+   */
+  evaluate(now = Date.now()): void {
+    const expectations = this.#in.expectations();
+    const statuses = new Map(expectations.map((e) => [e.id, this.#status(e)]));
+    for (const e of expectations) {
+      const s = statuses.get(e.id);
+      if (!s) continue;
+      if (s.fresh) {
+        this.#reported.delete(e.id);
+        continue;
+      }
+      const from = Math.max(s.staleSince, this.#in.faults.quietSince(e.cluster, now));
+      if (now - from > this.#in.boundInMs && !this.#reported.has(e.id)) {
+        this.#reported.add(e.id);
+        this.#episodes += 1;
+        this.#in.violations.add(
+          'a',
+          `${e.cluster}/${e.namespace}/${e.secretName}[${e.dataKey}] (${shortId(e.resourceId)} ${e.keyName}) ` +
+            `stale for ${Math.round((now - s.staleSince) / 1000)} s, ${Math.round((now - from) / 1000)} s after ` +
+            `the last fault affecting ${e.cluster}: ${s.why}`,
+          `${e.id}#${this.#episodes}`,
+          now,
+        );
+      }
+    }
+    for (const r of this.rotations) {
+      if (r.freshAt !== undefined) continue;
+      const bound = expectations.filter((e) => sameKey(e, r) && e.since <= r.startedAt);
+      r.fields = Math.max(r.fields, bound.length);
+      if (bound.length === 0) continue;
+      const reached = bound.every((e) => (statuses.get(e.id)?.generation ?? -1) >= r.generation);
+      if (reached) r.freshAt = now;
+    }
+  }
+
+  /** Fields not fresh now, with why (IDs only). */
+  staleFields(): string[] {
+    return this.#in
+      .expectations()
+      .map((e) => ({ e, s: this.#status(e) }))
+      .filter(({ s }) => !s.fresh)
+      .map(({ e, s }) => `${e.cluster}/${e.namespace}/${e.secretName}[${e.dataKey}]: ${s.why}`);
+  }
+
+  /** Whether every field is fresh and every measured rotation reached all its fields. */
+  settled(): boolean {
+    return (
+      this.staleFields().length === 0 &&
+      this.rotations.every((r) => r.freshAt !== undefined || r.fields === 0)
+    );
+  }
+
+  #status(e: FieldExpectation): FieldStatus {
+    const obs = this.#in.secret(e.cluster, e.namespace, e.secretName);
+    if (!obs?.data) {
+      return {
+        fresh: false,
+        generation: undefined,
+        staleSince: Math.max(e.since, obs?.since ?? 0),
+        why: 'missing',
+      };
+    }
+    const value = obs.data.get(e.dataKey);
+    if (value === undefined) {
+      return {
+        fresh: false,
+        generation: undefined,
+        staleSince: Math.max(e.since, obs.since),
+        why: 'no such data key',
+      };
+    }
+    const current = this.#in.ledger.current(e.resourceId, e.keyName);
+    const held = this.#in.ledger
+      .identify(value)
+      .find((r) => r.resourceId.toLowerCase() === e.resourceId.toLowerCase() && r.keyName === e.keyName);
+    if (!held) {
+      return {
+        fresh: false,
+        generation: undefined,
+        staleSince: Math.max(e.since, obs.since),
+        why: 'holds no key of it',
+      };
+    }
+    if (current && held.generation >= current.generation) {
+      return { fresh: true, generation: held.generation, staleSince: 0, why: '' };
+    }
+    const missed = this.rotations.find((r) => sameKey(e, r) && r.generation === held.generation + 1);
+    return {
+      fresh: false,
+      generation: held.generation,
+      staleSince: Math.max(e.since, missed?.startedAt ?? obs.since),
+      why: `holds generation ${held.generation} (${held.fingerprint}), current is ${current?.generation ?? '?'} (${current?.fingerprint ?? '?'})`,
+    };
+  }
+}
+
+function sameKey(e: { resourceId: string; keyName: string }, r: { resourceId: string; keyName: string }) {
+  return e.resourceId.toLowerCase() === r.resourceId.toLowerCase() && e.keyName === r.keyName;
+}
+
+/** The last two segments of an ARM ID (type and name), for compact messages. */
+export function shortId(resourceId: string): string {
+  return resourceId.split('/').slice(-2).join('/');
+}

@@ -1,0 +1,88 @@
+import type { ArmSimulator } from '../../localstack/armSimulator/ArmSimulator.ts';
+import type { FreshnessCheck } from '../checks/FreshnessCheck.ts';
+import type { Random } from '../Random.ts';
+import type { SoakModel, SoakResource } from '../SoakModel.ts';
+import { regenerations } from '../SoakModel.ts';
+
+/**
+ * Key regenerations on the simulator, as `az ... keys renew/regenerate` would do them: every key kind of every
+ * type (Storage key1/key2, Cosmos DB primary/secondary/read-only ones as a long-running operation, Redis
+ * primary/secondary), mostly keys that are bound somewhere. One key is never regenerated twice at once (its
+ * generation must be known to time its pickup).
+ */
+export class Rotations {
+  /** Regenerations that failed (the simulator refused or stopped). */
+  failed = 0;
+  /** Regenerations done, per resource kind. */
+  readonly counts: Record<SoakResource['kind'], number> = { storage: 0, cosmos: 0, redis: 0 };
+  readonly #sim: ArmSimulator;
+  readonly #model: SoakModel;
+  readonly #freshness: FreshnessCheck;
+  readonly #random: Random;
+  readonly #phase: () => 'chaos' | 'calm';
+  readonly #inFlight = new Set<string>();
+  readonly #pending = new Set<Promise<void>>();
+
+  constructor(
+    sim: ArmSimulator,
+    model: SoakModel,
+    freshness: FreshnessCheck,
+    random: Random,
+    phase: () => 'chaos' | 'calm',
+  ) {
+    this.#sim = sim;
+    this.#model = model;
+    this.#freshness = freshness;
+    this.#random = random;
+    this.#phase = phase;
+  }
+
+  /** Starts one regeneration (not awaited: a Cosmos DB one takes a second). */
+  step(): Promise<void> {
+    const bound = new Set(this.#model.expectations().map((e) => `${e.resourceId}|${e.keyName}`));
+    const all = this.#model.resources.flatMap((resource) =>
+      regenerations[resource.kind].map((g) => ({ resource, ...g })),
+    );
+    const free = all.filter((c) => !this.#inFlight.has(`${c.resource.id}|${c.keyName}`));
+    const boundFree = free.filter((c) => bound.has(`${c.resource.id}|${c.keyName}`));
+    const pool = boundFree.length > 0 && this.#random.chance(0.85) ? boundFree : free;
+    if (pool.length === 0) return Promise.resolve();
+    const choice = this.#random.pick(pool);
+    const key = `${choice.resource.id}|${choice.keyName}`;
+    this.#inFlight.add(key);
+    const startedAt = Date.now();
+    const phase = this.#phase();
+    const done = this.#sim
+      .regenerateKey(choice.resource.id, choice.which)
+      .then(() => {
+        this.counts[choice.resource.kind] += 1;
+        const history = this.#sim.keyHistory(choice.resource.id)[choice.keyName] ?? [];
+        this.#freshness.rotated({
+          resourceId: choice.resource.id,
+          keyName: choice.keyName,
+          generation: history.length - 1,
+          startedAt,
+          phase,
+        });
+      })
+      .catch(() => {
+        this.failed += 1;
+      })
+      .finally(() => {
+        this.#inFlight.delete(key);
+        this.#pending.delete(done);
+      });
+    this.#pending.add(done);
+    return Promise.resolve();
+  }
+
+  /** Waits for regenerations still running. */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.#pending]);
+  }
+
+  /** Regenerations done in all. */
+  total(): number {
+    return this.counts.storage + this.counts.cosmos + this.counts.redis;
+  }
+}

@@ -1,0 +1,93 @@
+import type { Random } from '../Random.ts';
+import type { BindingSpec, SoakBinding, SoakResource } from '../SoakModel.ts';
+import { keyValueNames, plainValueNames } from '../SoakModel.ts';
+
+/** Where a binding can live. */
+export interface Slot {
+  readonly cluster: string;
+  readonly namespace: string;
+}
+
+/**
+ * A random spec for a binding of `resource`: two key-carrying values (each in its own Secret, so a binding owns
+ * two Secrets) and one plain value.
+ * @param random - the soak's randomness
+ * @param resource - the bound resource
+ * @param name - the binding's name (Secret names derive from it)
+ */
+export function randomSpec(random: Random, resource: SoakResource, name: string): BindingSpec {
+  const [first, second] = random.shuffle(Object.keys(keyValueNames[resource.kind]));
+  const plain = random.pick(plainValueNames[resource.kind]);
+  return {
+    resourceId: resource.id,
+    secrets: {
+      [first ?? 'primaryKey']: { name, key: 'KEY_A' },
+      [second ?? 'secondaryKey']: { name: `${name}-2`, key: 'KEY_B' },
+      [plain]: { name, key: 'PLAIN' },
+    },
+  };
+}
+
+/**
+ * The bindings that live through the whole run: every resource bound twice (alternately in two clusters and
+ * in two namespaces of one cluster, so both fan-outs are exercised), plus a Cosmos DB binding of read-only
+ * values only (the read-only keys call), plus one binding with a misspelt value name next to a good binding
+ * of the same resource (it must fail alone).
+ * @param random - the soak's randomness
+ * @param clusters - cluster names
+ * @param namespaces - namespace names
+ * @param resources - the simulated resources
+ * @param now - creation time
+ */
+export function planBindings(
+  random: Random,
+  clusters: readonly string[],
+  namespaces: readonly string[],
+  resources: readonly SoakResource[],
+  now: number,
+): SoakBinding[] {
+  const out: SoakBinding[] = [];
+  const add = (slot: Slot, resource: SoakResource, name: string, spec: BindingSpec, valid = true) =>
+    out.push({ ...slot, name, resource, spec, specSince: now, valid, churn: false });
+  resources.forEach((resource, i) => {
+    const a: Slot = { cluster: random.pick(clusters), namespace: random.pick(namespaces) };
+    const acrossClusters = i % 2 === 0 && clusters.length > 1;
+    const b: Slot = acrossClusters
+      ? { cluster: random.pick(clusters.filter((c) => c !== a.cluster)), namespace: random.pick(namespaces) }
+      : {
+          cluster: a.cluster,
+          namespace: random.pick(namespaces.filter((n) => n !== a.namespace)) ?? a.namespace,
+        };
+    for (const [j, slot] of [a, b].entries()) {
+      const name = `${resource.name}-b${j}`;
+      add(slot, resource, name, randomSpec(random, resource, name));
+    }
+  });
+  const cosmos = resources.find((r) => r.kind === 'cosmos');
+  if (cosmos) {
+    const name = `${cosmos.name}-readonly`;
+    add({ cluster: random.pick(clusters), namespace: random.pick(namespaces) }, cosmos, name, {
+      resourceId: cosmos.id,
+      secrets: {
+        primaryReadonlyConnectionString: { name, key: 'CONNECTION_STRING' },
+        documentEndpoint: { name, key: 'ENDPOINT' },
+      },
+    });
+  }
+  const storage = resources.find((r) => r.kind === 'storage');
+  const good = out.find((b) => b.resource === storage);
+  if (storage && good) {
+    const name = `${storage.name}-misspelt`;
+    add(
+      { cluster: good.cluster, namespace: good.namespace },
+      storage,
+      name,
+      {
+        resourceId: storage.id,
+        secrets: { primaryKeyy: { name, key: 'KEY' } },
+      },
+      false,
+    );
+  }
+  return out;
+}
