@@ -74,16 +74,8 @@ export class AuditLogReader {
   }
 
   #parse(line: string): AuditedSecretWrite[] {
-    if (!line.trim()) return [];
-    let e: AuditEvent;
-    try {
-      e = JSON.parse(line) as AuditEvent;
-    } catch {
-      return [];
-    }
-    if (e.stage !== 'ResponseComplete' || e.objectRef?.resource !== 'secrets') return [];
-    const message = e.responseStatus?.message ?? '';
-    const annotations = JSON.stringify(e.annotations ?? {});
+    const e = parseEvent(line);
+    if (e?.stage !== 'ResponseComplete' || e.objectRef?.resource !== 'secrets') return [];
     return [
       {
         at: Date.parse(e.stageTimestamp ?? '') || Date.now(),
@@ -93,9 +85,23 @@ export class AuditLogReader {
         namespace: e.objectRef.namespace ?? '',
         name: e.objectRef.name ?? '',
         code: e.responseStatus?.code ?? 0,
-        refusedByOwnershipPolicy: message.includes(ownershipPolicy) || annotations.includes(ownershipPolicy),
+        refusedByOwnershipPolicy: refusedByOwnershipPolicy(e),
       },
     ];
+  }
+}
+
+/** Whether the ownership admission policy refused the request (its name is in the message or annotations). */
+function refusedByOwnershipPolicy(e: AuditEvent): boolean {
+  return JSON.stringify([e.responseStatus?.message, e.annotations]).includes(ownershipPolicy);
+}
+
+function parseEvent(line: string): AuditEvent | undefined {
+  if (!line.trim()) return undefined;
+  try {
+    return JSON.parse(line) as AuditEvent;
+  } catch {
+    return undefined;
   }
 }
 

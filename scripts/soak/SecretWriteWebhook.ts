@@ -148,25 +148,11 @@ export class SecretWriteWebhook {
 
   async #review(url: string, raw: Buffer): Promise<{ status: number; body: unknown }> {
     const cluster = decodeURIComponent(url.split('/').pop() ?? '');
-    let review: AdmissionReview;
-    try {
-      review = JSON.parse(raw.toString('utf8')) as AdmissionReview;
-    } catch {
-      return { status: 400, body: { message: 'not JSON' } };
-    }
-    const request = review.request;
+    const request = parseReview(raw)?.request;
+    if (!request) return { status: 400, body: { message: 'not an AdmissionReview' } };
     const mode = this.#modes.get(cluster) ?? 'allow';
-    if (request?.userInfo?.username === this.#serviceUser && request.kind?.kind === 'Secret') {
-      const meta = request.object?.metadata ?? {};
-      this.reviewed.push({
-        at: Date.now(),
-        cluster,
-        namespace: request.namespace ?? '',
-        name: request.name ?? meta.name ?? '',
-        operation: request.operation ?? '',
-        owned: secretOwner(meta).kind === 'binding',
-        mode,
-      });
+    if (request.userInfo?.username === this.#serviceUser && request.kind?.kind === 'Secret') {
+      this.#witness(cluster, request, mode);
     }
     if (mode === 'fail') return { status: 500, body: { message: 'soak: injected webhook failure' } };
     if (mode === 'hang') {
@@ -179,27 +165,50 @@ export class SecretWriteWebhook {
       body: {
         apiVersion: 'admission.k8s.io/v1',
         kind: 'AdmissionReview',
-        response: { uid: request?.uid ?? '', allowed: true },
+        response: { uid: request.uid ?? '', allowed: true },
       },
     };
+  }
+
+  #witness(cluster: string, request: AdmissionRequest, mode: WebhookMode): void {
+    const meta = request.object?.metadata ?? {};
+    this.reviewed.push({
+      at: Date.now(),
+      cluster,
+      namespace: request.namespace ?? '',
+      name: request.name ?? meta.name ?? '',
+      operation: request.operation ?? '',
+      owned: secretOwner(meta).kind === 'binding',
+      mode,
+    });
+  }
+}
+
+function parseReview(raw: Buffer): AdmissionReview | undefined {
+  try {
+    return JSON.parse(raw.toString('utf8')) as AdmissionReview;
+  } catch {
+    return undefined;
   }
 }
 
 interface AdmissionReview {
-  request?: {
-    uid?: string;
-    kind?: { kind?: string };
-    namespace?: string;
-    name?: string;
-    operation?: string;
-    userInfo?: { username?: string };
-    object?: {
-      metadata?: {
-        name?: string;
-        labels?: Record<string, string>;
-        annotations?: Record<string, string>;
-        ownerReferences?: Array<{ kind?: string; uid?: string; name?: string }>;
-      };
+  request?: AdmissionRequest;
+}
+
+interface AdmissionRequest {
+  uid?: string;
+  kind?: { kind?: string };
+  namespace?: string;
+  name?: string;
+  operation?: string;
+  userInfo?: { username?: string };
+  object?: {
+    metadata?: {
+      name?: string;
+      labels?: Record<string, string>;
+      annotations?: Record<string, string>;
+      ownerReferences?: Array<{ kind?: string; uid?: string; name?: string }>;
     };
   };
 }

@@ -11,6 +11,11 @@ export interface SoakResource {
   readonly id: string;
   readonly kind: ResourceKind;
   readonly name: string;
+  /**
+   * Rotated only while faults are on, never in the calm phase: no later rotation or resync then rewrites its
+   * Secrets, so a rotation the engine dropped during a fault stays lost unless the engine retries it itself.
+   */
+  readonly quiet: boolean;
 }
 
 /** A KeyBinding's spec. */

@@ -1,9 +1,10 @@
 import type { Distribution } from './stats.ts';
 import type { Violation } from './Violations.ts';
 
-/** Time to fresh for the rotations of one phase. */
+/** Time to fresh for one group of rotations. */
 export interface TimeToFresh extends Distribution {
-  readonly phase: 'chaos' | 'calm' | 'all';
+  /** Which rotations: `chaos`, `calm`, `all`, or the healthy clusters' share during a black hole. */
+  readonly label: string;
   /** Rotations of a key bound somewhere. */
   readonly rotations: number;
   /** Of those, the ones whose new key never reached every bound Secret. */

@@ -54,9 +54,9 @@ export function formatSoakReport(r: SoakResult): string {
   out.push('', 'Time to fresh (regenerate call -> the new key in every bound Secret of every cluster)');
   out.push(
     formatTable(
-      ['PHASE', 'ROTATIONS', 'MEDIAN', 'P95', 'MAX', 'NEVER FRESH'],
+      ['ROTATIONS OF', 'COUNT', 'MEDIAN', 'P95', 'MAX', 'NEVER FRESH'],
       r.timeToFresh.map((t) => [
-        t.phase,
+        t.label,
         String(t.rotations),
         seconds(t.median),
         seconds(t.p95),

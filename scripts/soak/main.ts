@@ -70,8 +70,9 @@ try {
     progress: (line) => console.error(`  ${line}`),
   });
   console.log(formatSoakReport(result));
+  const bound = o.bound === FRESHNESS_BOUND_MS / 1000 ? '' : ` --bound ${o.bound}`;
   console.log(
-    `\nRepeat with: npm run soak -- --seed ${o.seed} --minutes ${o.minutes} --clusters ${o.clusters}`,
+    `\nRepeat with: npm run soak -- --seed ${o.seed} --minutes ${o.minutes} --clusters ${o.clusters}${bound}`,
   );
   code = result.ok ? 0 : 1;
 } catch (err) {

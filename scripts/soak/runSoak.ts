@@ -9,7 +9,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { FreshnessCheck } from './checks/FreshnessCheck.ts';
-import type { Rotation } from './checks/FreshnessCheck.ts';
 import { LeakCheck } from './checks/LeakCheck.ts';
 import { OwnershipCheck } from './checks/OwnershipCheck.ts';
 import { RegressionCheck } from './checks/RegressionCheck.ts';
@@ -35,7 +34,7 @@ import { SecretObserver } from './SecretObserver.ts';
 import type { SoakResource } from './SoakModel.ts';
 import { SoakModel } from './SoakModel.ts';
 import type { SoakResult } from './SoakResult.ts';
-import { distribution } from './stats.ts';
+import { timeToFreshRows } from './timeToFresh.ts';
 import { serviceUser, soakSubscriptionId, startSoakStack } from './startSoakStack.ts';
 import type { SoakStack } from './startSoakStack.ts';
 import { Violations } from './Violations.ts';
@@ -48,6 +47,11 @@ export const FRESHNESS_BOUND_MS = 60_000;
 
 /** Share of the run with faults on. */
 const chaosShare = 0.65;
+/**
+ * Share of the chaos phase with resyncs (the safety net) racing the other paths; the faults of the rest of it
+ * must be survived by the event and watch paths' own retries.
+ */
+const resyncShare = 0.7;
 /** Most faults on at once. */
 const maxConcurrentFaults = 3;
 
@@ -151,13 +155,13 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
 
     // Warm-up: the bindings, one resync, every Secret fresh.
     let phase: 'warm-up' | 'chaos' | 'calm' | 'drain' = 'warm-up';
-    const bindings = planBindings(
-      rPlan,
-      s.clusters.map((c) => c.name),
-      s.namespaces,
+    const bindings = planBindings({
+      random: rPlan,
+      clusters: s.clusters.map((c) => c.name),
+      namespaces: s.namespaces,
       resources,
-      Date.now(),
-    );
+      now: Date.now(),
+    });
     const custom = (cluster: string) =>
       s.clusters.find((c) => c.name === cluster)?.custom ?? s.clusters[0]!.custom;
     const core = (cluster: string) => s.clusters.find((c) => c.name === cluster)?.core ?? s.clusters[0]!.core;
@@ -166,28 +170,31 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       model.put(b);
     }
     say(`${bindings.length} KeyBindings of ${resources.length} resources created; initial HTTP resync`);
-    const initial = await s.resync({});
-    s.httpBodies.push(JSON.stringify(initial.report ?? null));
+    await s.resync({});
     const warmDeadline = Date.now() + boundInMs;
     while (!freshness.settled() && Date.now() < warmDeadline) await sleep(250);
     say(
       freshness.settled() ? 'every bound Secret fresh: chaos starts' : 'warm-up did not converge; going on',
     );
 
-    const rotations = new Rotations(s.sim, model, freshness, rRotations.fork(), () =>
-      phase === 'chaos' ? 'chaos' : 'calm',
-    );
+    const rotations = new Rotations({
+      sim: s.sim,
+      model,
+      freshness,
+      random: rRotations.fork(),
+      phase: () => (phase === 'chaos' ? 'chaos' : 'calm'),
+    });
     const resyncs = new Resyncs(
       s,
       rResyncs.fork(),
       resources.map((r) => r.id),
     );
-    const churn = new BindingChurn(
+    const churn = new BindingChurn({
       model,
-      rChurn.fork(),
+      random: rChurn.fork(),
       custom,
-      s.clusters.flatMap((c) => s.namespaces.map((namespace) => ({ cluster: c.name, namespace }))),
-    );
+      slots: s.clusters.flatMap((c) => s.namespaces.map((namespace) => ({ cluster: c.name, namespace }))),
+    });
     const edits = new HandEdits(
       model,
       rEdits.fork(),
@@ -234,35 +241,29 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
 
     phase = 'chaos';
     const chaosStart = Date.now();
+    const resyncTimer = setTimeout(() => resyncStop.abort(), chaosMs * resyncShare);
+    const loop = (random: Random, gapInMs: [number, number], signal: AbortSignal, what: string) => ({
+      random,
+      gapInMs,
+      signal,
+      onError: failed(what),
+    });
     const load = Promise.all([
-      repeat(
-        rRotations,
-        [1_000, 3_000],
-        loadStop.signal,
-        async () => (await rotations.step(), acted()),
-        failed('rotation'),
-      ),
-      repeat(
-        rEdits,
-        [4_000, 9_000],
-        loadStop.signal,
-        async () => (await edits.step(), acted()),
-        failed('hand edit'),
-      ),
-      repeat(
-        rChurn,
-        [5_000, 10_000],
-        loadStop.signal,
-        async () => (await churn.step(), acted()),
-        failed('binding churn'),
-      ),
-      repeat(rResyncs, [4_000, 10_000], resyncStop.signal, () => resyncs.httpStep(), failed('HTTP resync')),
-      repeat(
-        rScheduled,
-        [12_000, 25_000],
-        resyncStop.signal,
-        () => resyncs.scheduledStep(),
-        failed('scheduled resync'),
+      repeat(loop(rRotations, [1_000, 3_000], loadStop.signal, 'rotation'), async () => {
+        await rotations.step();
+        acted();
+      }),
+      repeat(loop(rEdits, [4_000, 9_000], loadStop.signal, 'hand edit'), async () => {
+        await edits.step();
+        acted();
+      }),
+      repeat(loop(rChurn, [5_000, 10_000], loadStop.signal, 'binding churn'), async () => {
+        await churn.step();
+        acted();
+      }),
+      repeat(loop(rResyncs, [4_000, 10_000], resyncStop.signal, 'HTTP resync'), () => resyncs.httpStep()),
+      repeat(loop(rScheduled, [12_000, 25_000], resyncStop.signal, 'scheduled resync'), () =>
+        resyncs.scheduledStep(),
       ),
     ]);
     say(
@@ -277,6 +278,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       maxConcurrent: maxConcurrentFaults,
       onChange: say,
     });
+    clearTimeout(resyncTimer);
     resyncStop.abort();
     phase = 'calm';
     const calmMs = Math.max(0, totalMs - (Date.now() - chaosStart));
@@ -305,16 +307,6 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     const endedAt = Date.now();
     say(`done: ${violations.list().length} violations`);
 
-    const timeToFresh = (which: Rotation['phase'] | 'all') => {
-      const rs = freshness.rotations.filter((r) => r.fields > 0 && (which === 'all' || r.phase === which));
-      const measured = rs.flatMap((r) => (r.freshAt === undefined ? [] : [r.freshAt - r.startedAt]));
-      return {
-        phase: which,
-        rotations: rs.length,
-        notFresh: rs.length - measured.length,
-        ...distribution(measured),
-      };
-    };
     const faultKinds = [...new Set([...kinds.map((k) => k.kind)])];
     return {
       ok: violations.list().length === 0,
@@ -360,41 +352,30 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
         arm429: throttle.throttled(),
         secretObservations: regression.observations,
         serviceSecretWritesAudited: ownership.audited.total,
+        serviceSecretWritesFailed: ownership.audited.failed,
         serviceSecretWritesReviewed: ownership.reviewed,
         logLinesScanned: leak.lines,
       },
-      timeToFresh: [timeToFresh('chaos'), timeToFresh('calm'), timeToFresh('all')],
+      timeToFresh: timeToFreshRows(freshness.rotations, timeline),
       violations: violations.list(),
       staleAtEnd,
     };
   }
 }
 
-/** The simulated resources: two of each type in one resource group. */
+/** The simulated resources: two of each type in one resource group; the second of each is quiet. */
 function seedResources(s: SoakStack): SoakResource[] {
   const at = { subscriptionId: soakSubscriptionId, resourceGroup: 'rg-soak' };
-  return [
-    { kind: 'storage' as const, id: s.sim.addStorageAccount({ ...at, name: 'stsoak1' }), name: 'stsoak1' },
-    { kind: 'storage' as const, id: s.sim.addStorageAccount({ ...at, name: 'stsoak2' }), name: 'stsoak2' },
-    {
-      kind: 'cosmos' as const,
-      id: s.sim.addCosmosAccount({ ...at, name: 'cosmos-soak-1' }),
-      name: 'cosmos-soak-1',
-    },
-    {
-      kind: 'cosmos' as const,
-      id: s.sim.addCosmosAccount({ ...at, name: 'cosmos-soak-2' }),
-      name: 'cosmos-soak-2',
-    },
-    {
-      kind: 'redis' as const,
-      id: s.sim.addRedisCache({ ...at, name: 'redis-soak-1' }),
-      name: 'redis-soak-1',
-    },
-    {
-      kind: 'redis' as const,
-      id: s.sim.addRedisCache({ ...at, name: 'redis-soak-2' }),
-      name: 'redis-soak-2',
-    },
-  ];
+  const add = {
+    storage: (name: string) => s.sim.addStorageAccount({ ...at, name }),
+    cosmos: (name: string) => s.sim.addCosmosAccount({ ...at, name }),
+    redis: (name: string) => s.sim.addRedisCache({ ...at, name }),
+  };
+  const names = { storage: 'stsoak', cosmos: 'cosmos-soak-', redis: 'redis-soak-' };
+  return (['storage', 'cosmos', 'redis'] as const).flatMap((kind) =>
+    [1, 2].map((n) => {
+      const name = `${names[kind]}${n}`;
+      return { kind, name, id: add[kind](name), quiet: n === 2 };
+    }),
+  );
 }

@@ -212,26 +212,8 @@ export async function startSoakStack(o: SoakStackOptions): Promise<SoakStack> {
     };
 
     const clustersHandler = createClustersHandler(provider);
-    const allow = [{ namespaces: 'soak-*', resourceIdPrefix: `/subscriptions/${soakSubscriptionId}` }];
     for (const c of clusters) {
-      let body: unknown;
-      if (c.registration === 'aks') {
-        const aksId = `/subscriptions/${soakSubscriptionId}/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/${c.name}`;
-        sim.addManagedCluster({ id: aksId, server: c.proxy.url, caPem: c.controlPlane.caPem });
-        body = { name: c.name, aksResourceId: aksId, allow };
-      } else {
-        body = {
-          name: c.name,
-          allow,
-          kubeconfig: renderKubeconfig({
-            clusterName: c.name,
-            server: c.proxy.url,
-            caData: c.controlPlane.caData,
-            userName: serviceUser,
-            token: c.controlPlane.tokenFor(serviceUser),
-          }),
-        };
-      }
+      const body = registrationOf(c, sim);
       const res = await http(clustersHandler, 'PUT', '/api/clusters', body);
       if (res.status !== 200) throw new Error(`registering ${c.name} failed with HTTP ${res.status}`);
     }
@@ -318,6 +300,27 @@ export async function startSoakStack(o: SoakStackOptions): Promise<SoakStack> {
     await stopAll();
     throw err;
   }
+}
+
+/**
+ * The body of `PUT /api/clusters` for a soak cluster: the first as an AKS cluster (the simulator resolves its
+ * server to the proxy), the others by a kubeconfig of `keysync-service` pointing at the proxy.
+ */
+function registrationOf(c: SoakCluster, sim: ArmSimulator): unknown {
+  const allow = [{ namespaces: 'soak-*', resourceIdPrefix: `/subscriptions/${soakSubscriptionId}` }];
+  if (c.registration === 'aks') {
+    const aksId = `/subscriptions/${soakSubscriptionId}/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/${c.name}`;
+    sim.addManagedCluster({ id: aksId, server: c.proxy.url, caPem: c.controlPlane.caPem });
+    return { name: c.name, aksResourceId: aksId, allow };
+  }
+  const kubeconfig = renderKubeconfig({
+    clusterName: c.name,
+    server: c.proxy.url,
+    caData: c.controlPlane.caData,
+    userName: serviceUser,
+    token: c.controlPlane.tokenFor(serviceUser),
+  });
+  return { name: c.name, allow, kubeconfig };
 }
 
 /** CRD, RBAC (service and watcher), the ownership policy, the webhook and the soak's namespaces, as admin. */

@@ -1,5 +1,5 @@
 import type { FaultTimeline } from '../FaultTimeline.ts';
-import type { KeyLedger } from '../KeyLedger.ts';
+import type { KeyLedger, KeyRef } from '../KeyLedger.ts';
 import type { ObservedSecret } from '../SecretObserver.ts';
 import type { FieldExpectation } from '../SoakModel.ts';
 import type { Violations } from '../Violations.ts';
@@ -16,6 +16,10 @@ export interface Rotation {
   readonly phase: 'chaos' | 'calm';
   /** When every bound field of that key held this generation or a newer one; undefined while not yet. */
   freshAt: number | undefined;
+  /** Per cluster with bound fields: when all of them there held the new key (absent while not yet). */
+  readonly freshInCluster: Map<string, number>;
+  /** Clusters with bound fields. */
+  readonly clusters: Set<string>;
   /** Bound fields it had to reach (0: the key is bound nowhere; not measured). */
   fields: number;
 }
@@ -62,8 +66,14 @@ export class FreshnessCheck {
    * Registers a regeneration (after it completed, so its generation is known).
    * @param r - the rotation
    */
-  rotated(r: Omit<Rotation, 'freshAt' | 'fields'>): void {
-    this.rotations.push({ ...r, freshAt: undefined, fields: 0 });
+  rotated(r: Omit<Rotation, 'freshAt' | 'fields' | 'freshInCluster' | 'clusters'>): void {
+    this.rotations.push({
+      ...r,
+      freshAt: undefined,
+      fields: 0,
+      freshInCluster: new Map(),
+      clusters: new Set(),
+    });
   }
 
   /**
@@ -99,8 +109,13 @@ export class FreshnessCheck {
       const bound = expectations.filter((e) => sameKey(e, r) && e.since <= r.startedAt);
       r.fields = Math.max(r.fields, bound.length);
       if (bound.length === 0) continue;
-      const reached = bound.every((e) => (statuses.get(e.id)?.generation ?? -1) >= r.generation);
-      if (reached) r.freshAt = now;
+      const reached = (e: FieldExpectation) => (statuses.get(e.id)?.generation ?? -1) >= r.generation;
+      for (const cluster of new Set(bound.map((e) => e.cluster))) {
+        r.clusters.add(cluster);
+        if (r.freshInCluster.has(cluster)) continue;
+        if (bound.filter((e) => e.cluster === cluster).every(reached)) r.freshInCluster.set(cluster, now);
+      }
+      if (bound.every(reached)) r.freshAt = now;
     }
   }
 
@@ -123,46 +138,33 @@ export class FreshnessCheck {
 
   #status(e: FieldExpectation): FieldStatus {
     const obs = this.#in.secret(e.cluster, e.namespace, e.secretName);
-    if (!obs?.data) {
-      return {
-        fresh: false,
-        generation: undefined,
-        staleSince: Math.max(e.since, obs?.since ?? 0),
-        why: 'missing',
-      };
+    const value = obs?.data?.get(e.dataKey);
+    if (!obs || value === undefined) {
+      return stale(e, obs?.since ?? 0, obs?.data ? 'no such data key' : 'missing');
     }
-    const value = obs.data.get(e.dataKey);
-    if (value === undefined) {
-      return {
-        fresh: false,
-        generation: undefined,
-        staleSince: Math.max(e.since, obs.since),
-        why: 'no such data key',
-      };
-    }
+    const held = this.#in.ledger.identify(value).find((r) => sameKey(e, r));
+    return held ? this.#compare(e, obs, held) : stale(e, obs.since, 'holds no key of it');
+  }
+
+  #compare(e: FieldExpectation, obs: ObservedSecret, held: KeyRef): FieldStatus {
     const current = this.#in.ledger.current(e.resourceId, e.keyName);
-    const held = this.#in.ledger
-      .identify(value)
-      .find((r) => r.resourceId.toLowerCase() === e.resourceId.toLowerCase() && r.keyName === e.keyName);
-    if (!held) {
-      return {
-        fresh: false,
-        generation: undefined,
-        staleSince: Math.max(e.since, obs.since),
-        why: 'holds no key of it',
-      };
-    }
     if (current && held.generation >= current.generation) {
       return { fresh: true, generation: held.generation, staleSince: 0, why: '' };
     }
     const missed = this.rotations.find((r) => sameKey(e, r) && r.generation === held.generation + 1);
     return {
-      fresh: false,
+      ...stale(e, missed?.startedAt ?? obs.since, ''),
       generation: held.generation,
-      staleSince: Math.max(e.since, missed?.startedAt ?? obs.since),
-      why: `holds generation ${held.generation} (${held.fingerprint}), current is ${current?.generation ?? '?'} (${current?.fingerprint ?? '?'})`,
+      why:
+        `holds generation ${held.generation} (${held.fingerprint}), ` +
+        `current is ${current?.generation ?? '?'} (${current?.fingerprint ?? '?'})`,
     };
   }
+}
+
+/** A stale status: stale since the later of the expectation's start and `since`. */
+function stale(e: FieldExpectation, since: number, why: string): FieldStatus {
+  return { fresh: false, generation: undefined, staleSince: Math.max(e.since, since), why };
 }
 
 function sameKey(e: { resourceId: string; keyName: string }, r: { resourceId: string; keyName: string }) {

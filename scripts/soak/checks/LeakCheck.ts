@@ -76,15 +76,20 @@ export class LeakCheck {
     }
     for (const text of variants) {
       for (const m of text.matchAll(base64Run)) {
-        const run = m[0];
-        for (let i = 0; i + leakWindow <= run.length; i++) {
-          const key = this.#windows.get(run.slice(i, i + leakWindow));
-          if (!key) continue;
-          const fp = fingerprint(key);
-          this.#violations.add('d', `key ${fp} appears in ${source}`, `${source}|${fp}`);
-          break;
-        }
+        const key = this.#keyIn(m[0]);
+        if (!key) continue;
+        const fp = fingerprint(key);
+        this.#violations.add('d', `key ${fp} appears in ${source}`, `${source}|${fp}`);
       }
     }
+  }
+
+  /** The issued key a base64 run holds a {@link leakWindow}-long piece of, if any. */
+  #keyIn(run: string): string | undefined {
+    for (let i = 0; i + leakWindow <= run.length; i++) {
+      const key = this.#windows.get(run.slice(i, i + leakWindow));
+      if (key) return key;
+    }
+    return undefined;
   }
 }

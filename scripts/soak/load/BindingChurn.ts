@@ -21,18 +21,22 @@ export class BindingChurn {
   readonly #maxAlive: number;
   #next = 0;
 
-  constructor(
-    model: SoakModel,
-    random: Random,
-    custom: (cluster: string) => CustomObjectsApi,
-    slots: readonly Slot[],
-    maxAlive = 3,
-  ) {
-    this.#model = model;
-    this.#random = random;
-    this.#custom = custom;
-    this.#slots = slots;
-    this.#maxAlive = maxAlive;
+  /**
+   * @param o - the soak's model, randomness, admin clients per cluster, where bindings may live, and how many
+   *   churn bindings may exist at once (default 3)
+   */
+  constructor(o: {
+    model: SoakModel;
+    random: Random;
+    custom: (cluster: string) => CustomObjectsApi;
+    slots: readonly Slot[];
+    maxAlive?: number;
+  }) {
+    this.#model = o.model;
+    this.#random = o.random;
+    this.#custom = o.custom;
+    this.#slots = o.slots;
+    this.#maxAlive = o.maxAlive ?? 3;
   }
 
   /** One create, change or delete. */

@@ -8,7 +8,7 @@ import { regenerations } from '../SoakModel.ts';
  * Key regenerations on the simulator, as `az ... keys renew/regenerate` would do them: every key kind of every
  * type (Storage key1/key2, Cosmos DB primary/secondary/read-only ones as a long-running operation, Redis
  * primary/secondary), mostly keys that are bound somewhere. One key is never regenerated twice at once (its
- * generation must be known to time its pickup).
+ * generation must be known to time its pickup). Quiet resources are left alone once the faults stopped.
  */
 export class Rotations {
   /** Regenerations that failed (the simulator refused or stopped). */
@@ -23,31 +23,38 @@ export class Rotations {
   readonly #inFlight = new Set<string>();
   readonly #pending = new Set<Promise<void>>();
 
-  constructor(
-    sim: ArmSimulator,
-    model: SoakModel,
-    freshness: FreshnessCheck,
-    random: Random,
-    phase: () => 'chaos' | 'calm',
-  ) {
-    this.#sim = sim;
-    this.#model = model;
-    this.#freshness = freshness;
-    this.#random = random;
-    this.#phase = phase;
+  /**
+   * @param o - the simulator, the soak's model, the freshness check to register rotations with, randomness,
+   *   and the current phase (rotations are timed per phase)
+   */
+  constructor(o: {
+    sim: ArmSimulator;
+    model: SoakModel;
+    freshness: FreshnessCheck;
+    random: Random;
+    phase: () => 'chaos' | 'calm';
+  }) {
+    this.#sim = o.sim;
+    this.#model = o.model;
+    this.#freshness = o.freshness;
+    this.#random = o.random;
+    this.#phase = o.phase;
   }
 
   /** Starts one regeneration (not awaited: a Cosmos DB one takes a second). */
   step(): Promise<void> {
     const bound = new Set(this.#model.expectations().map((e) => `${e.resourceId}|${e.keyName}`));
-    const all = this.#model.resources.flatMap((resource) =>
-      regenerations[resource.kind].map((g) => ({ resource, ...g })),
-    );
+    const calm = this.#phase() === 'calm';
+    const all = this.#model.resources
+      .filter((resource) => !(calm && resource.quiet))
+      .flatMap((resource) => regenerations[resource.kind].map((g) => ({ resource, ...g })));
     const free = all.filter((c) => !this.#inFlight.has(`${c.resource.id}|${c.keyName}`));
     const boundFree = free.filter((c) => bound.has(`${c.resource.id}|${c.keyName}`));
     const pool = boundFree.length > 0 && this.#random.chance(0.85) ? boundFree : free;
     if (pool.length === 0) return Promise.resolve();
-    const choice = this.#random.pick(pool);
+    // A resource first, then one of its keys: every type gets its share (Cosmos DB has four keys, Storage two).
+    const resource = this.#random.pick([...new Set(pool.map((c) => c.resource))]);
+    const choice = this.#random.pick(pool.filter((c) => c.resource === resource));
     const key = `${choice.resource.id}|${choice.keyName}`;
     this.#inFlight.add(key);
     const startedAt = Date.now();

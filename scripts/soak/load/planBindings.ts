@@ -33,22 +33,19 @@ export function randomSpec(random: Random, resource: SoakResource, name: string)
  * in two namespaces of one cluster, so both fan-outs are exercised), plus a Cosmos DB binding of read-only
  * values only (the read-only keys call), plus one binding with a misspelt value name next to a good binding
  * of the same resource (it must fail alone).
- * @param random - the soak's randomness
- * @param clusters - cluster names
- * @param namespaces - namespace names
- * @param resources - the simulated resources
- * @param now - creation time
+ * @param o - randomness, cluster and namespace names, the simulated resources, creation time
  */
-export function planBindings(
-  random: Random,
-  clusters: readonly string[],
-  namespaces: readonly string[],
-  resources: readonly SoakResource[],
-  now: number,
-): SoakBinding[] {
+export function planBindings(o: {
+  random: Random;
+  clusters: readonly string[];
+  namespaces: readonly string[];
+  resources: readonly SoakResource[];
+  now: number;
+}): SoakBinding[] {
+  const { random, clusters, namespaces, resources } = o;
   const out: SoakBinding[] = [];
-  const add = (slot: Slot, resource: SoakResource, name: string, spec: BindingSpec, valid = true) =>
-    out.push({ ...slot, name, resource, spec, specSince: now, valid, churn: false });
+  const add = (slot: Slot, b: { resource: SoakResource; name: string; spec: BindingSpec; valid?: boolean }) =>
+    out.push({ ...slot, ...b, specSince: o.now, valid: b.valid ?? true, churn: false });
   resources.forEach((resource, i) => {
     const a: Slot = { cluster: random.pick(clusters), namespace: random.pick(namespaces) };
     const acrossClusters = i % 2 === 0 && clusters.length > 1;
@@ -60,19 +57,26 @@ export function planBindings(
         };
     for (const [j, slot] of [a, b].entries()) {
       const name = `${resource.name}-b${j}`;
-      add(slot, resource, name, randomSpec(random, resource, name));
+      add(slot, { resource, name, spec: randomSpec(random, resource, name) });
     }
   });
   const cosmos = resources.find((r) => r.kind === 'cosmos');
   if (cosmos) {
     const name = `${cosmos.name}-readonly`;
-    add({ cluster: random.pick(clusters), namespace: random.pick(namespaces) }, cosmos, name, {
-      resourceId: cosmos.id,
-      secrets: {
-        primaryReadonlyConnectionString: { name, key: 'CONNECTION_STRING' },
-        documentEndpoint: { name, key: 'ENDPOINT' },
+    add(
+      { cluster: random.pick(clusters), namespace: random.pick(namespaces) },
+      {
+        resource: cosmos,
+        name,
+        spec: {
+          resourceId: cosmos.id,
+          secrets: {
+            primaryReadonlyConnectionString: { name, key: 'CONNECTION_STRING' },
+            documentEndpoint: { name, key: 'ENDPOINT' },
+          },
+        },
       },
-    });
+    );
   }
   const storage = resources.find((r) => r.kind === 'storage');
   const good = out.find((b) => b.resource === storage);
@@ -80,13 +84,12 @@ export function planBindings(
     const name = `${storage.name}-misspelt`;
     add(
       { cluster: good.cluster, namespace: good.namespace },
-      storage,
-      name,
       {
-        resourceId: storage.id,
-        secrets: { primaryKeyy: { name, key: 'KEY' } },
+        resource: storage,
+        name,
+        spec: { resourceId: storage.id, secrets: { primaryKeyy: { name, key: 'KEY' } } },
+        valid: false,
       },
-      false,
     );
   }
   return out;

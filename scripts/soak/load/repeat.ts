@@ -2,32 +2,34 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { Random } from '../Random.ts';
 
+/** Options of {@link repeat}. */
+export interface RepeatOptions {
+  readonly random: Random;
+  /** Pause range between two actions. */
+  readonly gapInMs: readonly [number, number];
+  /** Stops the loop. */
+  readonly signal: AbortSignal;
+  /** Told of each failed step. */
+  readonly onError: (err: unknown) => void;
+}
+
 /**
- * Runs `action` again and again with random pauses until `signal` aborts; an action that throws is counted,
+ * Runs `action` again and again with random pauses until the signal aborts; an action that throws is counted,
  * never fatal (the soak's load must go on through faults).
- * @param random - the soak's randomness
- * @param gapInMs - pause range between two actions
- * @param signal - stops the loop
+ * @param o - randomness, pauses, stop signal, error sink
  * @param action - one step (awaited: steps of one loop never overlap)
- * @param onError - told of each failed step
  */
-export async function repeat(
-  random: Random,
-  gapInMs: readonly [number, number],
-  signal: AbortSignal,
-  action: () => Promise<void>,
-  onError: (err: unknown) => void,
-): Promise<void> {
-  while (!signal.aborted) {
+export async function repeat(o: RepeatOptions, action: () => Promise<void>): Promise<void> {
+  while (!o.signal.aborted) {
     try {
-      await sleep(random.between(gapInMs[0], gapInMs[1]), undefined, { signal });
+      await sleep(o.random.between(o.gapInMs[0], o.gapInMs[1]), undefined, { signal: o.signal });
     } catch {
       return;
     }
     try {
       await action();
     } catch (err) {
-      onError(err);
+      o.onError(err);
     }
   }
 }
