@@ -33,7 +33,7 @@ export interface SoakBinding {
   spec: BindingSpec;
   /** When the current spec was applied. */
   specSince: number;
-  /** False for the binding with a misspelt value name: it must fail alone, never its resource's other bindings. */
+  /** False for the soak's deliberate mistakes (see `planMistakes`): they must fail alone; nothing is expected. */
   readonly valid: boolean;
   /** Created by the churn (may be changed and deleted); the others live through the whole run. */
   readonly churn: boolean;

@@ -25,7 +25,7 @@ import { KeyLedger } from './KeyLedger.ts';
 import { BindingChurn } from './load/BindingChurn.ts';
 import { HandEdits } from './load/HandEdits.ts';
 import { createKeyBinding, listKeyBindings } from './load/keyBindings.ts';
-import { planBindings } from './load/planBindings.ts';
+import { planBindings, planMistakes } from './load/planBindings.ts';
 import { firstLine, repeat } from './load/repeat.ts';
 import { Resyncs } from './load/Resyncs.ts';
 import { Rotations } from './load/Rotations.ts';
@@ -183,6 +183,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       freshness,
       random: rRotations.fork(),
       phase: () => (phase === 'chaos' ? 'chaos' : 'calm'),
+      preferQuiet: () => phase === 'chaos' && resyncStop.signal.aborted,
     });
     const resyncs = new Resyncs(
       s,
@@ -195,12 +196,13 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       custom,
       slots: s.clusters.flatMap((c) => s.namespaces.map((namespace) => ({ cluster: c.name, namespace }))),
     });
-    const edits = new HandEdits(
+    const edits = new HandEdits({
       model,
-      rEdits.fork(),
+      random: rEdits.fork(),
       core,
-      (c, ns, n) => obs.get(c, ns, n)?.data !== undefined,
-    );
+      exists: (c, ns, n) => obs.get(c, ns, n)?.data !== undefined,
+      preferQuiet: () => resyncStop.signal.aborted,
+    });
     const checker = setInterval(() => freshness.evaluate(), 250);
     let polls = 0;
     const poller = setInterval(() => {
@@ -239,6 +241,12 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       ...networkFaults(s.clusters, s.queue, (p) => s.setWatchConsumerPaused(p)),
     ];
 
+    const mistakes = planMistakes(bindings, resources[0]!, Date.now());
+    for (const b of mistakes) {
+      await createKeyBinding(custom(b.cluster), b.namespace, b.name, b.spec);
+      model.put(b);
+    }
+    say(`mistakes made: ${mistakes.map((b) => `${b.cluster}/${b.namespace}/${b.name}`).join(', ')}`);
     phase = 'chaos';
     const chaosStart = Date.now();
     const resyncTimer = setTimeout(() => resyncStop.abort(), chaosMs * resyncShare);
@@ -261,8 +269,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
         await churn.step();
         acted();
       }),
-      repeat(loop(rResyncs, [4_000, 10_000], resyncStop.signal, 'HTTP resync'), () => resyncs.httpStep()),
-      repeat(loop(rScheduled, [12_000, 25_000], resyncStop.signal, 'scheduled resync'), () =>
+      repeat(loop(rResyncs, [2_500, 7_000], resyncStop.signal, 'HTTP resync'), () => resyncs.httpStep()),
+      repeat(loop(rScheduled, [8_000, 18_000], resyncStop.signal, 'scheduled resync'), () =>
         resyncs.scheduledStep(),
       ),
     ]);
@@ -363,11 +371,21 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   }
 }
 
-/** The simulated resources: two of each type in one resource group; the second of each is quiet. */
+/**
+ * The simulated resources: two of each type in one resource group; the second of each is quiet. The first
+ * Storage account is a general-purpose v1 one (no dfs or web endpoint), for `planMistakes`.
+ */
 function seedResources(s: SoakStack): SoakResource[] {
   const at = { subscriptionId: soakSubscriptionId, resourceGroup: 'rg-soak' };
+  const v1 = (name: string) => ({
+    blob: `https://${name}.blob.core.windows.net/`,
+    queue: `https://${name}.queue.core.windows.net/`,
+    table: `https://${name}.table.core.windows.net/`,
+    file: `https://${name}.file.core.windows.net/`,
+  });
   const add = {
-    storage: (name: string) => s.sim.addStorageAccount({ ...at, name }),
+    storage: (name: string, n: number) =>
+      s.sim.addStorageAccount({ ...at, name, ...(n === 1 ? { primaryEndpoints: v1(name) } : {}) }),
     cosmos: (name: string) => s.sim.addCosmosAccount({ ...at, name }),
     redis: (name: string) => s.sim.addRedisCache({ ...at, name }),
   };
@@ -375,7 +393,7 @@ function seedResources(s: SoakStack): SoakResource[] {
   return (['storage', 'cosmos', 'redis'] as const).flatMap((kind) =>
     [1, 2].map((n) => {
       const name = `${names[kind]}${n}`;
-      return { kind, name, id: add[kind](name), quiet: n === 2 };
+      return { kind, name, id: add[kind](name, n), quiet: n === 2 };
     }),
   );
 }

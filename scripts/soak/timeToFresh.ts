@@ -11,7 +11,7 @@ import { distribution } from './stats.ts';
  * @param timeline - the faults injected
  */
 export function timeToFreshRows(rotations: readonly Rotation[], timeline: FaultTimeline): TimeToFresh[] {
-  const measured = rotations.filter((r) => r.fields > 0);
+  const measured = rotations.filter((r) => r.fields > 0 && !r.gone);
   const row = (label: string, samples: ReadonlyArray<number | undefined>): TimeToFresh => {
     const done = samples.filter((x): x is number => x !== undefined);
     return {

@@ -22,6 +22,8 @@ export interface Rotation {
   readonly clusters: Set<string>;
   /** Bound fields it had to reach (0: the key is bound nowhere; not measured). */
   fields: number;
+  /** Its bound fields all went away (bindings deleted or changed) before it reached them: not measured. */
+  gone: boolean;
 }
 
 /** Where a field stands. */
@@ -66,13 +68,14 @@ export class FreshnessCheck {
    * Registers a regeneration (after it completed, so its generation is known).
    * @param r - the rotation
    */
-  rotated(r: Omit<Rotation, 'freshAt' | 'fields' | 'freshInCluster' | 'clusters'>): void {
+  rotated(r: Pick<Rotation, 'resourceId' | 'keyName' | 'generation' | 'startedAt' | 'phase'>): void {
     this.rotations.push({
       ...r,
       freshAt: undefined,
       fields: 0,
       freshInCluster: new Map(),
       clusters: new Set(),
+      gone: false,
     });
   }
 
@@ -105,10 +108,14 @@ export class FreshnessCheck {
       }
     }
     for (const r of this.rotations) {
-      if (r.freshAt !== undefined) continue;
+      if (r.freshAt !== undefined || r.gone) continue;
       const bound = expectations.filter((e) => sameKey(e, r) && e.since <= r.startedAt);
       r.fields = Math.max(r.fields, bound.length);
-      if (bound.length === 0) continue;
+      if (bound.length === 0) {
+        // Every binding it had to reach was deleted or changed meanwhile: nothing left to time.
+        if (r.fields > 0) r.gone = true;
+        continue;
+      }
       const reached = (e: FieldExpectation) => (statuses.get(e.id)?.generation ?? -1) >= r.generation;
       for (const cluster of new Set(bound.map((e) => e.cluster))) {
         r.clusters.add(cluster);
@@ -132,7 +139,7 @@ export class FreshnessCheck {
   settled(): boolean {
     return (
       this.staleFields().length === 0 &&
-      this.rotations.every((r) => r.freshAt !== undefined || r.fields === 0)
+      this.rotations.every((r) => r.freshAt !== undefined || r.fields === 0 || r.gone)
     );
   }
 

@@ -15,24 +15,34 @@ export class HandEdits {
   readonly #random: Random;
   readonly #core: (cluster: string) => CoreV1Api;
   readonly #exists: (cluster: string, namespace: string, name: string) => boolean;
+  readonly #preferQuiet: () => boolean;
 
-  constructor(
-    model: SoakModel,
-    random: Random,
-    core: (cluster: string) => CoreV1Api,
-    exists: (cluster: string, namespace: string, name: string) => boolean,
-  ) {
-    this.#model = model;
-    this.#random = random;
-    this.#core = core;
-    this.#exists = exists;
+  /**
+   * @param o - the soak's model, randomness, admin clients per cluster, whether a Secret exists now, and
+   *   whether to favour Secrets of quiet resources now
+   */
+  constructor(o: {
+    model: SoakModel;
+    random: Random;
+    core: (cluster: string) => CoreV1Api;
+    exists: (cluster: string, namespace: string, name: string) => boolean;
+    preferQuiet: () => boolean;
+  }) {
+    this.#model = o.model;
+    this.#random = o.random;
+    this.#core = o.core;
+    this.#exists = o.exists;
+    this.#preferQuiet = o.preferQuiet;
   }
 
   /** One edit or deletion of an owned Secret that exists now. */
   async step(): Promise<void> {
-    const targets = this.#model
+    let targets = this.#model
       .expectations()
       .filter((e) => this.#exists(e.cluster, e.namespace, e.secretName));
+    const quiet = new Set(this.#model.resources.filter((r) => r.quiet).map((r) => r.id));
+    const ofQuiet = targets.filter((e) => quiet.has(e.resourceId));
+    if (ofQuiet.length > 0 && this.#preferQuiet() && this.#random.chance(0.7)) targets = ofQuiet;
     if (targets.length === 0) return;
     const t = this.#random.pick(targets);
     const core = this.#core(t.cluster);

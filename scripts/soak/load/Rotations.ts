@@ -20,12 +20,14 @@ export class Rotations {
   readonly #freshness: FreshnessCheck;
   readonly #random: Random;
   readonly #phase: () => 'chaos' | 'calm';
+  readonly #preferQuiet: () => boolean;
   readonly #inFlight = new Set<string>();
   readonly #pending = new Set<Promise<void>>();
 
   /**
    * @param o - the simulator, the soak's model, the freshness check to register rotations with, randomness,
-   *   and the current phase (rotations are timed per phase)
+   *   the current phase (rotations are timed per phase), and whether to favour quiet resources now (the end of
+   *   the chaos phase, when no resync can rescue a dropped rotation)
    */
   constructor(o: {
     sim: ArmSimulator;
@@ -33,12 +35,14 @@ export class Rotations {
     freshness: FreshnessCheck;
     random: Random;
     phase: () => 'chaos' | 'calm';
+    preferQuiet: () => boolean;
   }) {
     this.#sim = o.sim;
     this.#model = o.model;
     this.#freshness = o.freshness;
     this.#random = o.random;
     this.#phase = o.phase;
+    this.#preferQuiet = o.preferQuiet;
   }
 
   /** Starts one regeneration (not awaited: a Cosmos DB one takes a second). */
@@ -50,7 +54,9 @@ export class Rotations {
       .flatMap((resource) => regenerations[resource.kind].map((g) => ({ resource, ...g })));
     const free = all.filter((c) => !this.#inFlight.has(`${c.resource.id}|${c.keyName}`));
     const boundFree = free.filter((c) => bound.has(`${c.resource.id}|${c.keyName}`));
-    const pool = boundFree.length > 0 && this.#random.chance(0.85) ? boundFree : free;
+    let pool = boundFree.length > 0 && this.#random.chance(0.85) ? boundFree : free;
+    const quiet = pool.filter((c) => c.resource.quiet);
+    if (quiet.length > 0 && this.#preferQuiet() && this.#random.chance(0.7)) pool = quiet;
     if (pool.length === 0) return Promise.resolve();
     // A resource first, then one of its keys: every type gets its share (Cosmos DB has four keys, Storage two).
     const resource = this.#random.pick([...new Set(pool.map((c) => c.resource))]);

@@ -31,8 +31,7 @@ export function randomSpec(random: Random, resource: SoakResource, name: string)
 /**
  * The bindings that live through the whole run: every resource bound twice (alternately in two clusters and
  * in two namespaces of one cluster, so both fan-outs are exercised), plus a Cosmos DB binding of read-only
- * values only (the read-only keys call), plus one binding with a misspelt value name next to a good binding
- * of the same resource (it must fail alone).
+ * values only (the read-only keys call).
  * @param o - randomness, cluster and namespace names, the simulated resources, creation time
  */
 export function planBindings(o: {
@@ -78,19 +77,36 @@ export function planBindings(o: {
       },
     );
   }
-  const storage = resources.find((r) => r.kind === 'storage');
-  const good = out.find((b) => b.resource === storage);
-  if (storage && good) {
-    const name = `${storage.name}-misspelt`;
-    add(
-      { cluster: good.cluster, namespace: good.namespace },
-      {
-        resource: storage,
-        name,
-        spec: { resourceId: storage.id, secrets: { primaryKeyy: { name, key: 'KEY' } } },
-        valid: false,
-      },
-    );
-  }
   return out;
+}
+
+/**
+ * Two user mistakes, next to good bindings of the same Storage account (it has no dfs endpoint): a misspelt
+ * value name (`primaryKeyy`, refused before any ARM call), and `dfsEndpoint`, a real value name this account
+ * cannot provide (found only once its properties are read). Each must fail alone, never the good bindings of
+ * the account.
+ * @param good - the static bindings (the mistakes go next to the first two of the account)
+ * @param account - the Storage account without a dfs endpoint
+ * @param now - creation time
+ */
+export function planMistakes(
+  good: readonly SoakBinding[],
+  account: SoakResource,
+  now: number,
+): SoakBinding[] {
+  const [first, second] = good.filter((b) => b.resource === account);
+  const mistake = (slot: Slot, name: string, valueName: string): SoakBinding => ({
+    ...slot,
+    name,
+    resource: account,
+    spec: { resourceId: account.id, secrets: { [valueName]: { name, key: 'VALUE' } } },
+    specSince: now,
+    valid: false,
+    churn: false,
+  });
+  if (!first) return [];
+  return [
+    mistake(first, `${account.name}-misspelt`, 'primaryKeyy'),
+    mistake(second ?? first, `${account.name}-no-dfs`, 'dfsEndpoint'),
+  ];
 }

@@ -1,7 +1,7 @@
 /** The soak's deterministic parts: its PRNG, the bindings it plans, the expectations they imply. */
 import { describe, expect, it } from '@jest/globals';
 
-import { planBindings } from '../../../scripts/soak/load/planBindings.ts';
+import { planBindings, planMistakes } from '../../../scripts/soak/load/planBindings.ts';
 import { Random } from '../../../scripts/soak/Random.ts';
 import type { SoakResource } from '../../../scripts/soak/SoakModel.ts';
 import { SoakModel } from '../../../scripts/soak/SoakModel.ts';
@@ -45,7 +45,7 @@ describe('Random', () => {
 });
 
 describe('planBindings and SoakModel', () => {
-  it('binds every resource at least twice, adds a read-only and a misspelt binding, and is repeatable', () => {
+  it('binds every resource at least twice and once read-only only, is repeatable, and places the mistakes', () => {
     const plan = () =>
       planBindings({
         random: new Random(7),
@@ -63,16 +63,24 @@ describe('planBindings and SoakModel', () => {
     const cosmos = bindings.filter((b) => b.resource.kind === 'cosmos' && !b.name.endsWith('readonly'));
     expect(cosmos[0]?.cluster).toBe(cosmos[1]?.cluster); // across namespaces of one cluster
     expect(cosmos[0]?.namespace).not.toBe(cosmos[1]?.namespace);
-    const misspelt = bindings.filter((b) => !b.valid);
-    expect(misspelt).toHaveLength(1);
-    expect(Object.keys(misspelt[0]?.spec.secrets ?? {})).toEqual(['primaryKeyy']);
+    expect(bindings.every((b) => b.valid)).toBe(true);
+    const mistakes = planMistakes(bindings, resources[0]!, 5);
+    expect(mistakes.map((m) => [m.valid, Object.keys(m.spec.secrets)])).toEqual([
+      [false, ['primaryKeyy']],
+      [false, ['dfsEndpoint']],
+    ]);
+    // Next to the account's good bindings.
+    const good = bindings.filter((b) => b.resource === resources[0]);
+    expect(mistakes.map((m) => m.cluster)).toEqual(good.slice(0, 2).map((b) => b.cluster));
     const names = bindings.map((b) => `${b.cluster}/${b.namespace}/${b.name}`);
     expect(new Set(names).size).toBe(names.length);
 
     const model = new SoakModel(resources);
     for (const b of bindings) model.put(b);
     const fields = model.expectations();
-    // Two key-carrying values per regular binding, one for the read-only one, none for the misspelt one.
+    for (const m of mistakes) model.put(m);
+    // Two key-carrying values per regular binding, one for the read-only one, none for the mistakes.
+    expect(model.expectations()).toHaveLength(2 * 6 + 1);
     expect(fields).toHaveLength(2 * 6 + 1);
     expect(fields.every((f) => f.keyName !== '')).toBe(true);
     model.remove(bindings[0]!);
@@ -106,6 +114,7 @@ describe('timeToFreshRows', () => {
       freshInCluster: new Map(Object.entries(fresh)),
       clusters: new Set(Object.keys(fresh)),
       fields: 2,
+      gone: false,
     });
     const rows = timeToFreshRows(
       [rotation(2_000, { a: 2_500, b: 9_500 }), rotation(20_000, { a: 21_000, b: 21_000 }, 'calm')],
