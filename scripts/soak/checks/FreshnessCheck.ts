@@ -126,13 +126,33 @@ export class FreshnessCheck {
     }
   }
 
+  /**
+   * The end of the run: every field still stale and not reported yet is a violation.
+   * @returns the stale fields, with why (IDs only)
+   */
+  finalCheck(): string[] {
+    const stale = this.#in
+      .expectations()
+      .map((e) => ({ e, s: this.#status(e) }))
+      .filter(({ s }) => !s.fresh);
+    for (const { e, s } of stale) {
+      if (this.#reported.has(e.id)) continue;
+      this.#in.violations.add(
+        'a',
+        `still stale at the end of the run: ${describe(e)}: ${s.why}`,
+        `${e.id}#end`,
+      );
+    }
+    return stale.map(({ e, s }) => `${describe(e)}: ${s.why}`);
+  }
+
   /** Fields not fresh now, with why (IDs only). */
   staleFields(): string[] {
     return this.#in
       .expectations()
       .map((e) => ({ e, s: this.#status(e) }))
       .filter(({ s }) => !s.fresh)
-      .map(({ e, s }) => `${e.cluster}/${e.namespace}/${e.secretName}[${e.dataKey}]: ${s.why}`);
+      .map(({ e, s }) => `${describe(e)}: ${s.why}`);
   }
 
   /** Whether every field is fresh and every measured rotation reached all its fields. */
@@ -167,6 +187,10 @@ export class FreshnessCheck {
         `current is ${current?.generation ?? '?'} (${current?.fingerprint ?? '?'})`,
     };
   }
+}
+
+function describe(e: FieldExpectation): string {
+  return `${e.cluster}/${e.namespace}/${e.secretName}[${e.dataKey}]`;
 }
 
 /** A stale status: stale since the later of the expectation's start and `since`. */

@@ -29,8 +29,8 @@ export function randomSpec(random: Random, resource: SoakResource, name: string)
 }
 
 /**
- * The bindings that live through the whole run: every resource bound twice (alternately in two clusters and
- * in two namespaces of one cluster, so both fan-outs are exercised), plus a Cosmos DB binding of read-only
+ * The bindings that live through the whole run: every resource bound in two clusters, every third one also in
+ * both namespaces of one cluster (so both fan-outs are exercised), plus a Cosmos DB binding of read-only
  * values only (the read-only keys call).
  * @param o - randomness, cluster and namespace names, the simulated resources, creation time
  */
@@ -47,14 +47,16 @@ export function planBindings(o: {
     out.push({ ...slot, ...b, specSince: o.now, valid: b.valid ?? true, churn: false });
   resources.forEach((resource, i) => {
     const a: Slot = { cluster: random.pick(clusters), namespace: random.pick(namespaces) };
-    const acrossClusters = i % 2 === 0 && clusters.length > 1;
-    const b: Slot = acrossClusters
-      ? { cluster: random.pick(clusters.filter((c) => c !== a.cluster)), namespace: random.pick(namespaces) }
-      : {
-          cluster: a.cluster,
-          namespace: random.pick(namespaces.filter((n) => n !== a.namespace)) ?? a.namespace,
-        };
-    for (const [j, slot] of [a, b].entries()) {
+    const elsewhere = clusters.filter((c) => c !== a.cluster);
+    const b: Slot = {
+      cluster: elsewhere.length > 0 ? random.pick(elsewhere) : a.cluster,
+      namespace: random.pick(namespaces),
+    };
+    const slots = [a, b];
+    // Every third resource also twice in one cluster, in its two namespaces.
+    const otherNamespace = namespaces.find((n) => n !== a.namespace);
+    if (i % 3 === 0 && otherNamespace) slots.push({ cluster: a.cluster, namespace: otherNamespace });
+    for (const [j, slot] of slots.entries()) {
       const name = `${resource.name}-b${j}`;
       add(slot, { resource, name, spec: randomSpec(random, resource, name) });
     }

@@ -136,6 +136,19 @@ describe('FreshnessCheck (a)', () => {
     expect(v.of('a')).toHaveLength(1);
     expect(v.of('a')[0]?.description).toContain('holds generation 0');
     expect(v.of('a')[0]?.description).not.toContain(key(1));
+    // The end of the run does not report the same episode again.
+    expect(check.finalCheck()).toHaveLength(1);
+    expect(v.of('a')).toHaveLength(1);
+    history.key1 = [key(1)];
+  });
+
+  it('reports a field still stale at the end even within the bound', () => {
+    history.key1 = [key(1), key(3)];
+    const { v, check } = setup(secret('a', { K: key(1) }, 0));
+    check.evaluate(100);
+    expect(v.of('a')).toHaveLength(0);
+    expect(check.finalCheck()).toEqual([expect.stringContaining('a/ns/s[K]: holds generation 0')]);
+    expect(v.of('a')[0]?.description).toMatch(/^still stale at the end of the run/);
     history.key1 = [key(1)];
   });
 
