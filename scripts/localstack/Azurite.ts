@@ -3,10 +3,12 @@
  * repository's own `node_modules/.bin/azurite-table` with the Node binary running this process.
  */
 import { mkdir } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { freePort } from './freePort.ts';
 import { httpStatus } from './httpStatus.ts';
 import { createOwnedWorkDir, defaultWorkRoot, reapOrphans } from './ownedWorkDir.ts';
+import { signalProcessGroup } from './processRegistry.ts';
 import { repoRoot } from './repoRoot.ts';
 import { retryOnPortClash, startComponent } from './startComponent.ts';
 import type { StartedComponent } from './startComponent.ts';
@@ -41,8 +43,9 @@ export interface Azurite {
   /** The instance directory (table data and `logs/azurite.log`); removed by `stop()`. */
   readonly workDir: string;
   /**
-   * Stops Azurite and starts it again on the same port with the same data directory (tables and entities
-   * survive), as a crashed and restarted storage emulator would. Concurrent calls share one restart.
+   * Stops Azurite cleanly (SIGINT: it saves its tables) and starts it again on the same port with the same data
+   * directory, so every acknowledged write survives, as with Azure Table Storage. Concurrent calls share one
+   * restart.
    */
   restart(): Promise<void>;
   /** Stops Azurite and removes its data. Idempotent. */
@@ -109,6 +112,10 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
         (restarting ??= (async () => {
           if (stopping) throw new Error('azurite-table is stopped');
           const old = started.process;
+          // azurite-table saves its tables on SIGINT only (SIGTERM would lose the last seconds of writes, which
+          // Azure never does): ask nicely first, then make sure.
+          signalProcessGroup(old.pid, 'SIGINT');
+          await Promise.race([old.exited, sleep(5_000)]);
           await old.stop(5_000);
           dir.forgetProcess(old.pid);
           started = await launch(port);

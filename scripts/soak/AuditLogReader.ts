@@ -1,5 +1,7 @@
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 
+import { z } from 'zod';
+
 /** A Secret write request the apiserver audited (Metadata level: who, what, outcome; never the body). */
 export interface AuditedSecretWrite {
   readonly at: number;
@@ -75,42 +77,42 @@ export class AuditLogReader {
 
   #parse(line: string): AuditedSecretWrite[] {
     const e = parseEvent(line);
-    if (e?.stage !== 'ResponseComplete' || e.objectRef?.resource !== 'secrets') return [];
+    if (e?.stage !== 'ResponseComplete' || e.objectRef.resource !== 'secrets') return [];
     return [
       {
-        at: Date.parse(e.stageTimestamp ?? '') || Date.now(),
+        at: Date.parse(e.stageTimestamp) || Date.now(),
         cluster: this.#cluster,
-        user: e.user?.username ?? '',
-        verb: e.verb ?? '',
-        namespace: e.objectRef.namespace ?? '',
-        name: e.objectRef.name ?? '',
-        code: e.responseStatus?.code ?? 0,
-        refusedByOwnershipPolicy: refusedByOwnershipPolicy(e),
+        user: e.user.username,
+        verb: e.verb,
+        namespace: e.objectRef.namespace,
+        name: e.objectRef.name,
+        code: e.responseStatus.code,
+        refusedByOwnershipPolicy: JSON.stringify([e.responseStatus.message, e.annotations]).includes(
+          ownershipPolicy,
+        ),
       },
     ];
   }
 }
 
-/** Whether the ownership admission policy refused the request (its name is in the message or annotations). */
-function refusedByOwnershipPolicy(e: AuditEvent): boolean {
-  return JSON.stringify([e.responseStatus?.message, e.annotations]).includes(ownershipPolicy);
-}
+const text = z.string().default('');
+/** The fields of an audit event the soak reads (everything else is ignored). */
+const auditEvent = z.object({
+  stage: text,
+  verb: text,
+  stageTimestamp: text,
+  user: z.object({ username: text }).prefault({}),
+  objectRef: z.object({ resource: text, namespace: text, name: text }).prefault({}),
+  responseStatus: z.object({ code: z.number().default(0), message: text }).prefault({}),
+  annotations: z.record(z.string(), z.string()).default({}),
+});
 
-function parseEvent(line: string): AuditEvent | undefined {
+function parseEvent(line: string): z.infer<typeof auditEvent> | undefined {
   if (!line.trim()) return undefined;
   try {
-    return JSON.parse(line) as AuditEvent;
+    const parsed = auditEvent.safeParse(JSON.parse(line));
+    return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
   }
-}
-
-interface AuditEvent {
-  stage?: string;
-  verb?: string;
-  user?: { username?: string };
-  objectRef?: { resource?: string; namespace?: string; name?: string };
-  responseStatus?: { code?: number; message?: string };
-  stageTimestamp?: string;
-  annotations?: Record<string, string>;
 }

@@ -32,6 +32,7 @@ import { createServices } from '../../shared/createServices.ts';
 import type { Services } from '../../shared/createServices.ts';
 import type { ResyncReport } from '../../shared/reconcile/ResyncReport.ts';
 import { createJsonLogger } from '../../shared/logging.ts';
+import type { LogSink } from '../../shared/logging.ts';
 import { ClusterWatcher } from '../../watcher/ClusterWatcher.ts';
 import { createKubeInformerFactory } from '../../watcher/kubeInformers.ts';
 import type { QueueConsumer } from '../../watcher/memoryQueue.ts';
@@ -240,22 +241,8 @@ export async function startSoakStack(o: SoakStackOptions): Promise<SoakStack> {
       );
     let consumer: QueueConsumer | undefined = consume();
     cleanups.push(async () => consumer?.stop());
-    const watcherLogger = createJsonLogger((_l, line) => logLines.push(line), 'info');
-    const watchers = clusters.map((c) => {
-      const kc = new KubeConfig();
-      kc.loadFromString(c.controlPlane.kubeconfigYaml('keysync-watcher'));
-      return new ClusterWatcher({
-        cluster: c.name,
-        informers: createKubeInformerFactory(kc),
-        publisher: queue,
-        logger: watcherLogger,
-      });
-    });
-    for (const w of watchers) {
-      await w.start();
-      cleanups.push(() => w.stop({ flushTimeoutInMs: 500 }));
-    }
-    for (const w of watchers) await w.waitUntilSynced(60_000);
+    const watchers = await startWatchers(clusters, queue, (_l, line) => logLines.push(line));
+    for (const w of watchers) cleanups.push(() => w.stop({ flushTimeoutInMs: 500 }));
     o.progress('watch path running: ClusterWatcher per cluster -> in-process queue -> onClusterWatchEvent');
 
     const resyncHandler = createResyncHandler(provider);
@@ -300,6 +287,36 @@ export async function startSoakStack(o: SoakStackOptions): Promise<SoakStack> {
     await stopAll();
     throw err;
   }
+}
+
+/**
+ * A ClusterWatcher per cluster (all namespaces, as `keysync-watcher`, straight to the apiserver: the watcher runs
+ * in the cluster, the service's black hole does not concern it), publishing to the queue; waits until synced.
+ */
+async function startWatchers(
+  clusters: readonly SoakCluster[],
+  queue: MemoryQueue,
+  sink: LogSink,
+): Promise<ClusterWatcher[]> {
+  const logger = createJsonLogger(sink, 'info');
+  const watchers = clusters.map((c) => {
+    const kc = new KubeConfig();
+    kc.loadFromString(c.controlPlane.kubeconfigYaml('keysync-watcher'));
+    return new ClusterWatcher({
+      cluster: c.name,
+      informers: createKubeInformerFactory(kc),
+      publisher: queue,
+      logger,
+    });
+  });
+  try {
+    for (const w of watchers) await w.start();
+    for (const w of watchers) await w.waitUntilSynced(60_000);
+  } catch (err) {
+    await Promise.all(watchers.map((w) => w.stop({ flushTimeoutInMs: 0 })));
+    throw err;
+  }
+  return watchers;
 }
 
 /**

@@ -86,44 +86,51 @@ export class FreshnessCheck {
   evaluate(now = Date.now()): void {
     const expectations = this.#in.expectations();
     const statuses = new Map(expectations.map((e) => [e.id, this.#status(e)]));
-    for (const e of expectations) {
-      const s = statuses.get(e.id);
-      if (!s) continue;
-      if (s.fresh) {
-        this.#reported.delete(e.id);
-        continue;
-      }
-      const from = Math.max(s.staleSince, this.#in.faults.quietSince(e.cluster, now));
-      if (now - from > this.#in.boundInMs && !this.#reported.has(e.id)) {
-        this.#reported.add(e.id);
-        this.#episodes += 1;
-        this.#in.violations.add(
-          'a',
-          `${e.cluster}/${e.namespace}/${e.secretName}[${e.dataKey}] (${shortId(e.resourceId)} ${e.keyName}) ` +
-            `stale for ${Math.round((now - s.staleSince) / 1000)} s, ${Math.round((now - from) / 1000)} s after ` +
-            `the last fault affecting ${e.cluster}: ${s.why}`,
-          `${e.id}#${this.#episodes}`,
-          now,
-        );
-      }
-    }
+    for (const e of expectations) this.#checkField(e, statuses.get(e.id), now);
     for (const r of this.rotations) {
-      if (r.freshAt !== undefined || r.gone) continue;
-      const bound = expectations.filter((e) => sameKey(e, r) && e.since <= r.startedAt);
-      r.fields = Math.max(r.fields, bound.length);
-      if (bound.length === 0) {
-        // Every binding it had to reach was deleted or changed meanwhile: nothing left to time.
-        if (r.fields > 0) r.gone = true;
-        continue;
-      }
-      const reached = (e: FieldExpectation) => (statuses.get(e.id)?.generation ?? -1) >= r.generation;
-      for (const cluster of new Set(bound.map((e) => e.cluster))) {
-        r.clusters.add(cluster);
-        if (r.freshInCluster.has(cluster)) continue;
-        if (bound.filter((e) => e.cluster === cluster).every(reached)) r.freshInCluster.set(cluster, now);
-      }
-      if (bound.every(reached)) r.freshAt = now;
+      if (r.freshAt === undefined && !r.gone) this.#timeRotation(r, expectations, statuses, now);
     }
+  }
+
+  #checkField(e: FieldExpectation, s: FieldStatus | undefined, now: number): void {
+    if (!s) return;
+    if (s.fresh) {
+      this.#reported.delete(e.id);
+      return;
+    }
+    const from = Math.max(s.staleSince, this.#in.faults.quietSince(e.cluster, now));
+    if (now - from <= this.#in.boundInMs || this.#reported.has(e.id)) return;
+    this.#reported.add(e.id);
+    this.#episodes += 1;
+    this.#in.violations.add(
+      'a',
+      `${describe(e)} (${shortId(e.resourceId)} ${e.keyName}) stale for ${Math.round((now - s.staleSince) / 1000)} s, ` +
+        `${Math.round((now - from) / 1000)} s after the last fault affecting ${e.cluster}: ${s.why}`,
+      `${e.id}#${this.#episodes}`,
+      now,
+    );
+  }
+
+  #timeRotation(
+    r: Rotation,
+    expectations: readonly FieldExpectation[],
+    statuses: ReadonlyMap<string, FieldStatus>,
+    now: number,
+  ): void {
+    const bound = expectations.filter((e) => sameKey(e, r) && e.since <= r.startedAt);
+    r.fields = Math.max(r.fields, bound.length);
+    if (bound.length === 0) {
+      // Every binding it had to reach was deleted or changed meanwhile: nothing left to time.
+      if (r.fields > 0) r.gone = true;
+      return;
+    }
+    const reached = (e: FieldExpectation) => (statuses.get(e.id)?.generation ?? -1) >= r.generation;
+    for (const cluster of new Set(bound.map((e) => e.cluster))) {
+      r.clusters.add(cluster);
+      if (r.freshInCluster.has(cluster)) continue;
+      if (bound.filter((e) => e.cluster === cluster).every(reached)) r.freshInCluster.set(cluster, now);
+    }
+    if (bound.every(reached)) r.freshAt = now;
   }
 
   /**

@@ -31,6 +31,10 @@ const local = Object.values(loadTestStack().clusters).every((c) => c.external ==
     ).toBeGreaterThan(5);
     expect(result.faults.filter((f) => f.count > 0).length).toBeGreaterThanOrEqual(8);
     expect(result.timeToFresh.find((t) => t.label === 'all')?.count).toBeGreaterThan(0);
+    // The witnesses of (c) saw the service's writes: the audit logs and the admission webhook.
+    expect(result.paths.serviceSecretWritesAudited).toBeGreaterThan(0);
+    expect(result.paths.serviceSecretWritesReviewed).toBeGreaterThan(0);
+    expect(result.load.loadErrors).not.toHaveProperty('rotation');
     expect(result.violations).toEqual([]);
     expect(result.ok).toBe(true);
   }, 240_000);
