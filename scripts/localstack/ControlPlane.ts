@@ -41,6 +41,12 @@ export interface ControlPlaneOptions {
   readonly startTimeoutMs?: number;
   /** Receives one line per finished step (no secrets). Silent by default. */
   readonly onProgress?: (line: string) => void;
+  /**
+   * An audit policy (YAML of `audit.k8s.io/v1` Policy): kube-apiserver then writes JSON audit events to
+   * {@link ControlPlane.auditLogPath}. Use levels `Metadata` or `None` only: `Request` and above would write
+   * Secret data to that file. None by default.
+   */
+  readonly auditPolicy?: string;
 }
 
 /** Milliseconds from spawn to ready, per component, as measured by the harness. */
@@ -83,6 +89,8 @@ export interface ControlPlane {
   readonly userNames: readonly string[];
   /** The instance directory (data, certificates, logs under `logs/`); removed by `stop()`. */
   readonly workDir: string;
+  /** The JSON audit log (one event per line), when started with an `auditPolicy`. Kept across restarts. */
+  readonly auditLogPath: string | undefined;
   /** Start-up timings. */
   readonly timings: ControlPlaneTimings;
   /** Pids of the running components. */
@@ -159,6 +167,7 @@ async function startComponents(ctx: StartContext): Promise<ControlPlane> {
   const { options, dir, users, started, progress } = ctx;
   const timeoutMs = options.startTimeoutMs ?? 60_000;
   const adminToken = users[0]?.token ?? '';
+  const audit = options.auditPolicy ? await writeAuditPolicy(dir.path, options.auditPolicy) : undefined;
   const etcd = await startEtcd({ name: options.name, etcd: options.binaries.etcd, workDir: dir, timeoutMs });
   started.push(etcd.process);
   progress(`${options.name}: etcd ready in ${etcd.readyMs} ms`);
@@ -171,6 +180,7 @@ async function startComponents(ctx: StartContext): Promise<ControlPlane> {
       port: await freePort(),
       adminToken,
       timeoutMs,
+      ...(audit ? { audit } : {}),
     };
     return { ...(await startKubeApiserver(apiOptions)), apiOptions };
   });
@@ -202,6 +212,15 @@ async function startComponents(ctx: StartContext): Promise<ControlPlane> {
     totalMs: Math.round(performance.now() - ctx.t0),
   });
   return cp;
+}
+
+async function writeAuditPolicy(
+  dir: string,
+  policy: string,
+): Promise<{ policyFile: string; logPath: string }> {
+  const policyFile = join(dir, 'audit-policy.yaml');
+  await writeFile(policyFile, policy, { mode: 0o600 });
+  return { policyFile, logPath: join(dir, 'logs', 'audit.log') };
 }
 
 async function writeInputs(dir: string, users: readonly TokenUser[]): Promise<void> {
@@ -236,6 +255,7 @@ class LocalControlPlane implements ControlPlane {
   readonly adminToken: string;
   readonly userNames: readonly string[];
   readonly workDir: string;
+  readonly auditLogPath: string | undefined;
   timings: ControlPlaneTimings = { etcdReadyMs: 0, apiserverReadyMs: 0, totalMs: 0 };
   readonly #tokens: ReadonlyMap<string, string>;
   readonly #dir: OwnedWorkDir;
@@ -253,6 +273,7 @@ class LocalControlPlane implements ControlPlane {
     this.adminToken = this.tokenFor(ADMIN_USER);
     this.userNames = init.users.map((u) => u.name);
     this.workDir = init.dir.path;
+    this.auditLogPath = init.apiOptions.audit?.logPath;
     this.#dir = init.dir;
     this.#running = init.running;
     this.#apiOptions = init.apiOptions;

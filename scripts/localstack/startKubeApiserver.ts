@@ -21,6 +21,8 @@ export interface StartKubeApiserverOptions {
   readonly adminToken: string;
   /** Bound of the readiness wait. */
   readonly timeoutMs: number;
+  /** An audit policy file: kube-apiserver then writes JSON audit events to `auditLogPath`. */
+  readonly audit?: { readonly policyFile: string; readonly logPath: string };
 }
 
 /** Files of a control plane's instance directory that kube-apiserver uses. */
@@ -73,6 +75,15 @@ export async function startKubeApiserver(options: StartKubeApiserverOptions): Pr
       '--endpoint-reconciler-type=none',
       '--profiling=false',
       '--shutdown-watch-termination-grace-period=2s',
+      ...(options.audit
+        ? [
+            `--audit-policy-file=${options.audit.policyFile}`,
+            `--audit-log-path=${options.audit.logPath}`,
+            '--audit-log-format=json',
+            // Written before the response is sent, so a reader never misses an answered request.
+            '--audit-log-mode=blocking',
+          ]
+        : []),
     ],
     logFile: join(options.workDir.path, 'logs', 'kube-apiserver.log'),
     workDir: options.workDir,

@@ -19,6 +19,8 @@ export interface LocalClusterSpec {
   readonly name: string;
   /** Run kube-controller-manager (garbage collection, namespace deletion). Ignored without the binary. */
   readonly controllerManager?: boolean;
+  /** An audit policy for its kube-apiserver (see `ControlPlaneOptions.auditPolicy`). */
+  readonly auditPolicy?: string;
 }
 
 /** Options of {@link startLocalStack}. */
@@ -114,6 +116,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         controllerManager: (spec.controllerManager ?? false) && binaries.controllerManagerAvailable,
         workDir: options.workDir,
         onProgress: progress,
+        ...(spec.auditPolicy ? { auditPolicy: spec.auditPolicy } : {}),
       });
     }),
   );

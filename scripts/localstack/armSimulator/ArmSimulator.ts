@@ -35,7 +35,7 @@ import {
   type RedisCacheSpec,
   type StorageAccountSpec,
 } from './newSimResource.ts';
-import { ResourceStore } from './ResourceStore.ts';
+import { currentKeys, ResourceStore, type KeyHistory } from './ResourceStore.ts';
 import { simPrincipal, type SimPrincipal } from './SimPrincipal.ts';
 import { runControlOperation } from './runControlOperation.ts';
 import type { SimResponse, SimServices } from './SimRequest.ts';
@@ -195,16 +195,16 @@ export class ArmSimulator {
 
   /** Current keys of a resource by their ARM names (`key1`, `primaryMasterKey`, `primaryKey`...). */
   keysOf(id: string): Readonly<Record<string, string>> {
-    const r = this.#require(id);
-    switch (r.kind) {
-      case 'storage':
-        return { key1: r.keys.key1.value, key2: r.keys.key2.value };
-      case 'cosmos':
-      case 'redis':
-        return { ...r.keys };
-      default:
-        return {};
-    }
+    return currentKeys(this.#require(id));
+  }
+
+  /**
+   * Every value each key of a resource held, oldest first, by the names of {@link ArmSimulator.keysOf}: the
+   * index of a value is its generation, so an observer can tell an older key from a newer one.
+   * @param id - resource ID, any casing (kept after the resource is deleted)
+   */
+  keyHistory(id: string): KeyHistory {
+    return this.#store.keyHistory(id);
   }
 
   /** Every key value the simulator ever issued (for leak scans of logs and outputs). */
@@ -308,6 +308,7 @@ export class ArmSimulator {
 export type { ArmSimulatorOptions, ThrottlingOptions } from './ArmSimulatorOptions.ts';
 export type { ArmCall, ArmCallFilter } from './CallLog.ts';
 export type { FaultHandle, FaultMatch, FaultRule } from './FaultInjector.ts';
+export type { KeyHistory } from './ResourceStore.ts';
 export type {
   ArmCloudEvent,
   ArmEvent,

@@ -9,7 +9,7 @@ export const maxKeptEvents = 10_000;
 /** A subscription as the caller sees it. */
 export type EventSubscriptionHandle = Pick<
   EventSubscription,
-  'name' | 'deadLetters' | 'attempts' | 'delivered'
+  'name' | 'deadLetters' | 'attempts' | 'delivered' | 'reconfigure'
 > & {
   /** Stops deliveries to this subscription (pending ones are dropped). */
   unsubscribe(): void;
@@ -36,6 +36,7 @@ export class EventBus {
       deadLetters: () => sub.deadLetters(),
       attempts: () => sub.attempts(),
       delivered: () => sub.delivered(),
+      reconfigure: (adversity) => sub.reconfigure(adversity),
       unsubscribe: () => {
         sub.close();
         this.#subscriptions.delete(sub);

@@ -46,6 +46,9 @@ export interface EventSubscriptionOptions {
   deliveryTimeoutInMs?: number;
 }
 
+/** The adversarial delivery settings that can change while a subscription runs (see `reconfigure`). */
+export type DeliveryAdversity = Pick<EventSubscriptionOptions, 'duplicates' | 'reorder' | 'delayInMs'>;
+
 /** An event that could not be delivered, with Event Grid's dead-letter fields. */
 export interface DeadLetteredEvent {
   readonly event: ArmEvent;
@@ -78,7 +81,7 @@ const nonRetriable = new Set([400, 401, 403, 413]);
 /** One event subscription: filters, buffers, delivers with retries, dead-letters. */
 export class EventSubscription {
   readonly name: string;
-  readonly #options: EventSubscriptionOptions;
+  #options: EventSubscriptionOptions;
   readonly #timers: CancellableTimers;
   readonly #pending: PendingTracker;
   readonly #stopSignal: AbortSignal;
@@ -118,6 +121,20 @@ export class EventSubscription {
   /** Events delivered successfully, in delivery order (duplicates included). */
   delivered(): ArmEvent[] {
     return [...this.#delivered];
+  }
+
+  /**
+   * Changes duplicates, reordering and delay from the next published event on (a soak turns them on and off
+   * without dropping what is pending, as unsubscribing would); `undefined` fields go back to the defaults.
+   * @param adversity - the new settings
+   */
+  reconfigure(adversity: DeliveryAdversity): void {
+    this.#options = {
+      ...this.#options,
+      duplicates: adversity.duplicates,
+      reorder: adversity.reorder,
+      delayInMs: adversity.delayInMs,
+    };
   }
 
   /** Stops delivering; pending deliveries are dropped. */

@@ -5,14 +5,19 @@ import type { CosmosKeyName, SimKey, SimResource } from './simResources.ts';
 /** Key lengths in random bytes: base64 of 64 bytes is 88 characters (Storage, Cosmos), of 32 bytes 44 (Redis). */
 export const keyBytes = { storage: 64, cosmos: 64, redis: 32 } as const;
 
+/** Every value one key of one resource held, oldest first (index = the key's generation). */
+export type KeyHistory = Readonly<Record<string, readonly string[]>>;
+
 /**
  * The simulator's resources, indexed by lower-cased ID (ARM IDs are case-insensitive), plus every key value it
- * ever issued (for leak tests).
+ * ever issued (for leak tests) and, per resource and key, the order it issued them in (so a soak can tell an
+ * older key from a newer one).
  */
 export class ResourceStore {
   readonly #resources = new Map<string, SimResource>();
   readonly #resourceGroups = new Set<string>();
   readonly #issued: string[] = [];
+  readonly #history = new Map<string, Map<string, string[]>>();
 
   /**
    * Issues a new random key and remembers it.
@@ -44,6 +49,26 @@ export class ResourceStore {
       throw new Error(`resource ${resource.id} already exists in the ARM simulator`);
     this.#resources.set(key, resource);
     this.#resourceGroups.add(rgKey(resource.subscriptionId, resource.resourceGroup));
+    for (const [name, value] of Object.entries(currentKeys(resource))) this.#remember(resource, name, value);
+  }
+
+  /**
+   * The values each key of a resource held, oldest first, by the key names of {@link currentKeys}. Kept after
+   * the resource is deleted.
+   * @param id - resource ID, any casing
+   */
+  keyHistory(id: string): KeyHistory {
+    const byKey = this.#history.get(id.toLowerCase());
+    return Object.fromEntries([...(byKey ?? [])].map(([name, values]) => [name, [...values]]));
+  }
+
+  #remember(resource: SimResource, name: string, value: string): void {
+    const id = resource.id.toLowerCase();
+    const byKey = this.#history.get(id) ?? new Map<string, string[]>();
+    this.#history.set(id, byKey);
+    const values = byKey.get(name) ?? [];
+    byKey.set(name, values);
+    if (values.at(-1) !== value) values.push(value);
   }
 
   /** The resource with this ID (any casing), if any. */
@@ -93,6 +118,7 @@ export class ResourceStore {
         if (!name) throw invalidKeyName('keyName', which);
         return () => {
           resource.keys[name] = this.newStorageKey();
+          this.#remember(resource, name, resource.keys[name].value);
         };
       }
       case 'cosmos': {
@@ -100,17 +126,37 @@ export class ResourceStore {
         if (!name) throw invalidKeyName('keyKind', which);
         return () => {
           resource.keys[name] = this.newKey(keyBytes.cosmos);
+          this.#remember(resource, name, resource.keys[name]);
         };
       }
       case 'redis': {
         if (w !== 'primary' && w !== 'secondary') throw invalidKeyName('keyType', which);
+        const name = w === 'primary' ? 'primaryKey' : 'secondaryKey';
         return () => {
-          resource.keys[w === 'primary' ? 'primaryKey' : 'secondaryKey'] = this.newKey(keyBytes.redis);
+          resource.keys[name] = this.newKey(keyBytes.redis);
+          this.#remember(resource, name, resource.keys[name]);
         };
       }
       default:
         throw new ArmHttpError(400, 'BadRequest', `resource type of ${resource.id} has no keys`);
     }
+  }
+}
+
+/**
+ * Current keys of a resource by their ARM names (`key1`, `primaryMasterKey`, `primaryKey`...); none for types
+ * without keys.
+ * @param r - the resource
+ */
+export function currentKeys(r: SimResource): Readonly<Record<string, string>> {
+  switch (r.kind) {
+    case 'storage':
+      return { key1: r.keys.key1.value, key2: r.keys.key2.value };
+    case 'cosmos':
+    case 'redis':
+      return { ...r.keys };
+    default:
+      return {};
   }
 }
 

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { startAzurite } from '../../../scripts/localstack/Azurite.ts';
@@ -22,6 +23,7 @@ import { spawnManaged } from '../../../scripts/localstack/spawnManaged.ts';
 import type { ManagedProcess } from '../../../scripts/localstack/spawnManaged.ts';
 import { defaultTestUsers } from '../../../scripts/localstack/TokenUser.ts';
 import { waitFor } from '../../../scripts/localstack/waitFor.ts';
+import { AuditLogReader, secretWriteAuditPolicy } from '../../../scripts/soak/AuditLogReader.ts';
 
 let root: string;
 let binaries: KubeBinaries;
@@ -44,13 +46,14 @@ async function allGone(pids: readonly number[]): Promise<boolean> {
 }
 
 describe('a throwaway control plane', () => {
-  it('keeps its data across restart() and leaves no process or directory after stop()', async () => {
+  it('keeps its data and audit log across restart() and leaves no process or directory after stop()', async () => {
     const cp: ControlPlane = await startControlPlane({
       name: 'lifecycle',
       binaries,
       users: defaultTestUsers,
       controllerManager: binaries.controllerManagerAvailable,
       workDir: root,
+      auditPolicy: secretWriteAuditPolicy('admin'),
     });
     const before = cp.pids();
     const pids = [before.etcd, before.kubeApiserver, before.kubeControllerManager].filter(
@@ -68,8 +71,18 @@ describe('a throwaway control plane', () => {
         body: { metadata: { name: 'survivor' }, data: { a: '1' } },
       });
 
+      const audit = new AuditLogReader('lifecycle', cp.auditLogPath ?? '');
+      const secret = { metadata: { name: 'audited' }, stringData: { k: 'v' } };
+      await core.createNamespacedSecret({ namespace: 'kept', body: secret });
+
       await cp.restart();
 
+      await core.deleteNamespacedSecret({ namespace: 'kept', name: 'audited' });
+      const audited = audit.read().filter((a) => a.name === 'audited');
+      expect(audited.map((a) => [a.user, a.verb, a.code])).toEqual([
+        ['admin', 'create', 201],
+        ['admin', 'delete', 200],
+      ]);
       expect(cp.pids().etcd).toBe(before.etcd);
       expect(cp.pids().kubeApiserver).not.toBe(before.kubeApiserver);
       expect(isProcessRunning(before.kubeApiserver)).toBe(false);
@@ -136,6 +149,26 @@ async function startOwner(
   );
   return { owner, azuritePid };
 }
+
+describe('a throwaway Azurite', () => {
+  it('restart() keeps the port and every acknowledged write', async () => {
+    const azurite = await startAzurite({ workDir: join(root, 'azurite-restart') });
+    try {
+      const table = TableClient.fromConnectionString(azurite.connectionString, 'kept', {
+        allowInsecureConnection: true,
+      });
+      await table.createTable();
+      await table.upsertEntity({ partitionKey: 'p', rowKey: 'r', n: 1 });
+      const pid = azurite.pid;
+      await azurite.restart();
+      expect(azurite.pid).not.toBe(pid);
+      expect(isProcessRunning(pid)).toBe(false);
+      expect((await table.getEntity<{ n: number }>('p', 'r')).n).toBe(1);
+    } finally {
+      await azurite.stop();
+    }
+  });
+});
 
 describe('an owner process', () => {
   it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)(

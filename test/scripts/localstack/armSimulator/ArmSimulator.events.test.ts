@@ -334,4 +334,31 @@ describe('Event Grid delivery', () => {
     await sim.waitForDeliveries(1000);
     expect(calls).toBe(0);
   });
+
+  it('reconfigure turns duplicates and reordering on and off without dropping pending deliveries', async () => {
+    const seen: string[] = [];
+    const subscription = sim.subscribeEvents({
+      handler: (events) => void seen.push(events[0]?.data.operationName.split('/').slice(-2)[0] ?? ''),
+      delayInMs: 20,
+    });
+    await sim.regenerateKey(storageId, 'key1');
+    subscription.reconfigure({ duplicates: 1, reorder: true, delayInMs: 20 });
+    sim.setKeyAuthentication(storageId, false);
+    await sim.regenerateKey(storageId, 'key2');
+    await sim.waitForDeliveries();
+    // One flush: the first event was offered before (one copy), the next two after (two copies each); the
+    // flush runs with the new settings, so newest first.
+    expect(seen).toEqual([
+      'regenerateKey',
+      'regenerateKey',
+      'storageAccounts',
+      'storageAccounts',
+      'regenerateKey',
+    ]);
+    seen.length = 0;
+    subscription.reconfigure({});
+    await sim.regenerateKey(storageId, 'key1');
+    await sim.waitForDeliveries();
+    expect(seen).toEqual(['regenerateKey']);
+  });
 });

@@ -53,6 +53,23 @@ describe('Cosmos DB regenerateKey as a long-running operation', () => {
     expect(after.primaryMasterKey).toBe(before.primaryMasterKey);
   });
 
+  it('records the new key in the key history only when the operation completes (Cosmos DB and Redis names)', async () => {
+    sim = await ArmSimulator.start({ lroDurationInMs: 10 });
+    const id = sim.addCosmosAccount({ subscriptionId: sub, resourceGroup: 'rg', name: 'cos' });
+    const redis = sim.addRedisCache({ subscriptionId: sub, resourceGroup: 'rg', name: 'cache' });
+    const before = sim.keysOf(id);
+    await sim.regenerateKey(id, 'primaryReadonly');
+    await sim.regenerateKey(redis, 'Secondary');
+    const history = sim.keyHistory(id);
+    expect(history.primaryReadonlyMasterKey).toEqual([
+      before.primaryReadonlyMasterKey,
+      sim.keysOf(id).primaryReadonlyMasterKey,
+    ]);
+    expect(history.primaryMasterKey).toHaveLength(1);
+    expect(sim.keyHistory(redis).secondaryKey).toHaveLength(2);
+    expect(sim.keyHistory(redis).secondaryKey?.at(-1)).toBe(sim.keysOf(redis).secondaryKey);
+  });
+
   it('rejects an unknown keyKind at once, without starting an operation', async () => {
     sim = await ArmSimulator.start({ lroDurationInMs: 10 });
     const id = sim.addCosmosAccount({ subscriptionId: sub, resourceGroup: 'rg', name: 'cos' });

@@ -137,6 +137,18 @@ describe('ArmSimulator resources', () => {
     expect(sim.keyValues()).toEqual(expect.arrayContaining([before.key2, after.key2]));
   });
 
+  it('keeps every key value each key held, in order (the generation is the index)', async () => {
+    const first = sim.keysOf(storageId);
+    const key2Before = sim.keyHistory(storageId).key2;
+    await sim.regenerateKey(storageId, 'key1');
+    const second = sim.keysOf(storageId);
+    await sim.regenerateKey(storageId, 'primary');
+    const history = sim.keyHistory(storageId.toUpperCase());
+    expect(history.key1?.slice(-3)).toEqual([first.key1, second.key1, sim.keysOf(storageId).key1]);
+    expect(history.key2).toEqual(key2Before);
+    expect(history.key2?.at(-1)).toBe(first.key2);
+  });
+
   it('rejects an unknown key name with 400', async () => {
     const res = await rawArmRequest(sim, api(`${storageId}/regenerateKey`), {
       token,
