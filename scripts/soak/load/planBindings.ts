@@ -83,10 +83,10 @@ export function planBindings(o: {
 }
 
 /**
- * Two user mistakes, next to good bindings of the same Storage account (it has no dfs endpoint): a misspelt
- * value name (`primaryKeyy`, refused before any ARM call), and `dfsEndpoint`, a real value name this account
- * cannot provide (found only once its properties are read). Each must fail alone, never the good bindings of
- * the account.
+ * A user mistake next to good bindings of the same Storage account (it has no dfs endpoint): `dfsEndpoint`, a
+ * real value name this account cannot provide (found only once its properties are read). It must fail alone,
+ * never the good bindings of the account. (A misspelt value name such as `primaryKeyy` no longer reaches the
+ * service: the CRD refuses it at admission.)
  * @param good - the static bindings (the mistakes go next to the first two of the account)
  * @param account - the Storage account without a dfs endpoint
  * @param now - creation time
@@ -107,8 +107,5 @@ export function planMistakes(
     churn: false,
   });
   if (!first) return [];
-  return [
-    mistake(first, `${account.name}-misspelt`, 'primaryKeyy'),
-    mistake(second ?? first, `${account.name}-no-dfs`, 'dfsEndpoint'),
-  ];
+  return [mistake(second ?? first, `${account.name}-no-dfs`, 'dfsEndpoint')];
 }
