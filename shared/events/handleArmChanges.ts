@@ -1,6 +1,7 @@
 import type { IndexEntry } from '../bindings/BindingIndex.ts';
 import { ErrorCode, KeySyncError } from '../errors.ts';
 import { errorFields } from '../logging.ts';
+import type { RegenerateEvent } from '../keys/KeyLedger.ts';
 import type { LoadedCluster } from '../reconcile/LoadedCluster.ts';
 import { loadCluster } from '../reconcile/loadCluster.ts';
 import type { BindingReport, ClusterFailure, PassOutcome } from '../reconcile/ResyncReport.ts';
@@ -45,10 +46,10 @@ export async function handleArmChanges(
 ): Promise<ArmEventOutcome> {
   const byResource = mergeChanges(changes);
   const entries = (await Promise.all([...byResource.keys()].map((k) => deps.index.lookup(k)))).flat();
-  const regeneratedAt = new Map<string, Date>();
+  const regeneratedAt = new Map<string, RegenerateEvent>();
   const resourceErrors = new Map<string, KeySyncError>();
   for (const [key, c] of byResource) {
-    if (c.kind === 'keys') regeneratedAt.set(key, c.eventTime);
+    if (c.kind === 'keys') regeneratedAt.set(key, { id: c.eventId, at: c.eventTime.getTime() });
     if (c.kind === 'delete') {
       resourceErrors.set(
         key,

@@ -2,14 +2,21 @@ import type { TableClient } from '@azure/data-tables';
 
 import type { TableStoreOptions } from '../tables/tableHelpers.ts';
 import { createTableOnce, isNotFound, storageError, tableDeadline } from '../tables/tableHelpers.ts';
-import type { KeyLedger, KeySighting } from './KeyLedger.ts';
-import { appendSighting, defaultClockSkewInMs, judgeSighting } from './KeyLedger.ts';
+import type { KeyLedger, KeySighting, RegenerateEvent } from './KeyLedger.ts';
+import {
+  announceRegeneration,
+  appendSighting,
+  defaultClockSkewInMs,
+  judgeWithRegenerations,
+} from './KeyLedger.ts';
 
 interface LedgerEntity {
   partitionKey: string;
   rowKey: string;
   /** JSON array of {@link KeySighting}, oldest first. Hashes and times only. */
   history: string;
+  /** JSON array of {@link RegenerateEvent}: regenerations announced by events, oldest first. */
+  events?: string;
 }
 
 const partitionKey = 'keys';
@@ -33,27 +40,37 @@ export function createTableKeyLedger(
   const bounded = tableDeadline(options.timeoutInMs);
   const row = (k: string) => encodeURIComponent(k);
 
-  const read = async (k: string): Promise<{ history: KeySighting[]; etag?: string }> => {
+  const read = async (
+    k: string,
+  ): Promise<{ history: KeySighting[]; events: RegenerateEvent[]; etag?: string }> => {
     try {
       const e = await bounded((o) => table.getEntity<LedgerEntity>(partitionKey, row(k), o));
-      return { history: parseHistory(e.history), etag: e.etag };
+      return { history: parseHistory(e.history), events: parseEvents(e.events), etag: e.etag };
     } catch (err) {
-      if (isNotFound(err)) return { history: [] };
+      if (isNotFound(err)) return { history: [], events: [] };
       throw storageError(`read the key ledger of ${k}`, err);
     }
   };
 
   return {
-    async observe(resourceKey, fingerprint, span, record) {
+    async observe(resourceKey, fingerprint, span, record, event) {
       await ensureTable();
       for (let attempt = 1; ; attempt++) {
-        const { history, etag } = await read(resourceKey);
-        const verdict = judgeSighting(history, fingerprint, span, clockSkewInMs);
-        if (verdict.kind !== 'new' || !record) return verdict;
+        const { history, events: known, etag } = await read(resourceKey);
+        const events = event ? announceRegeneration(known, event) : known;
+        const verdict = judgeWithRegenerations({ history, events }, fingerprint, span, {
+          clockSkewInMs,
+          now: span.endedAt,
+        });
+        const announced = events.length !== known.length;
+        if (!record || (verdict.kind !== 'new' && !announced)) return verdict;
         const entity: LedgerEntity = {
           partitionKey,
           rowKey: row(resourceKey),
-          history: JSON.stringify(appendSighting(history, verdict.sighting)),
+          history: JSON.stringify(
+            verdict.kind === 'new' ? appendSighting(history, verdict.sighting) : history,
+          ),
+          events: JSON.stringify(events),
         };
         try {
           if (etag) await bounded((o) => table.updateEntity(entity, 'Replace', { ...o, etag }));
@@ -83,6 +100,20 @@ function parseHistory(json: string | undefined): KeySighting[] {
     );
   } catch {
     // An unreadable ledger is a lost cache: start again (generations are times, so they stay above the old ones).
+    return [];
+  }
+}
+
+function parseEvents(json: string | undefined): RegenerateEvent[] {
+  if (!json) return [];
+  try {
+    const parsed = JSON.parse(json) as unknown;
+    if (!Array.isArray(parsed)) return [];
+    return parsed.filter(
+      (e): e is RegenerateEvent =>
+        typeof (e as RegenerateEvent).id === 'string' && typeof (e as RegenerateEvent).at === 'number',
+    );
+  } catch {
     return [];
   }
 }

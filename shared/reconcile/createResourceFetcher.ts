@@ -5,7 +5,7 @@ import pLimit from 'p-limit';
 import type { ArmResourceId } from '../arm/parseResourceId.ts';
 import { ErrorCode, isKeySyncError, KeySyncError } from '../errors.ts';
 import { fingerprintOf } from '../keys/fingerprintOf.ts';
-import type { KeyLedger, SightingVerdict } from '../keys/KeyLedger.ts';
+import type { KeyLedger, RegenerateEvent, SightingVerdict } from '../keys/KeyLedger.ts';
 import type { FetchedValues, KeyProvider, KeyValues } from '../keys/KeyProvider.ts';
 import type { Logger } from '../logging.ts';
 import { errorFields } from '../logging.ts';
@@ -25,6 +25,11 @@ export type ResourceValues =
       readonly unavailable: FetchedValues['unavailable'];
       /** Set when the values include the resource's keys. */
       readonly keys?: KeyGeneration;
+      /**
+       * Set when these are the newest keys ARM gives but a regeneration announced by an event has not shown
+       * yet: the values are written (they are never older than what a Secret holds), and the pass is retryable.
+       */
+      readonly staleness?: KeySyncError;
     }
   | { readonly error: KeySyncError };
 
@@ -40,7 +45,7 @@ export interface ResourceFetcherOptions {
    * Resources a regenerate event named, with the event's time: keys first seen before it are a stale read
    * (ARM has not caught up, e.g. a Cosmos DB regeneration still running).
    */
-  readonly regeneratedAt?: ReadonlyMap<string, Date>;
+  readonly regeneratedAt?: ReadonlyMap<string, RegenerateEvent>;
   /** Waits between reads of a stale or ambiguous key state. Default 0.5, 1, 2, 4, 8 s (about 15 s). */
   readonly staleRetryDelaysInMs?: readonly number[];
   /** Clock skew tolerated between an ARM event's time and ours (default 0). */
@@ -136,7 +141,7 @@ async function fetchInOrder(
 ): Promise<ResourceValues> {
   const now = o.now ?? Date.now;
   const delays = o.staleRetryDelaysInMs ?? defaultDelays;
-  const since = o.regeneratedAt?.get(resource.key)?.getTime();
+  const event = o.regeneratedAt?.get(resource.key);
   for (let attempt = 0; ; attempt++) {
     const startedAt = now();
     const fetched = await provider.fetchValues(resource, names);
@@ -144,20 +149,32 @@ async function fetchInOrder(
     // Keys refused (key auth disabled) or missing: nothing to order; the bindings asking for keys get the error.
     if (provider.keyValueNames.some((n) => !fetched.values.has(n))) return fetched;
     const fingerprint = fingerprintOf(fetched.values, provider.keyValueNames);
-    const verdict = await o.ledger.observe(resource.key, fingerprint, { startedAt, endedAt }, o.record);
-    const stale = staleness(verdict, since, o.eventClockSkewInMs ?? 0);
-    if (!stale && verdict.kind !== 'ambiguous') {
-      const keys = { generation: verdict.sighting.generation, fingerprint: fingerprint.slice(0, 16) };
-      return { ...fetched, keys };
-    }
+    const verdict = await o.ledger.observe(
+      resource.key,
+      fingerprint,
+      { startedAt, endedAt },
+      o.record,
+      event,
+    );
+    const stale = staleness(verdict, event);
+    const keys =
+      verdict.kind === 'ambiguous'
+        ? undefined
+        : { generation: verdict.sighting.generation, fingerprint: fingerprint.slice(0, 16) };
+    if (!stale && keys) return { ...fetched, keys };
     const delay = delays[attempt];
     if (delay === undefined) {
-      throw new KeySyncError(
+      const error = new KeySyncError(
         ErrorCode.StaleKeys,
         `${resource.id}: ARM still returns ${stale ?? 'keys that cannot be ordered'} after ${attempt + 1} reads; ` +
           'retried on the next delivery or resync',
         { retryable: true, details: { resourceId: resource.id, fingerprint: fingerprint.slice(0, 16) } },
       );
+      // The newest keys ARM gives are written all the same (never older than what a Secret holds, and maybe
+      // newer): a regeneration whose result is still to come is waited for by the redelivery.
+      if (keys && verdict.kind !== 'ambiguous' && (verdict.kind === 'new' || verdict.latest))
+        return { ...fetched, keys, staleness: error };
+      throw error;
     }
     o.logger.debug(
       {
@@ -173,10 +190,10 @@ async function fetchInOrder(
 }
 
 /** Why a read's keys are stale, or undefined when they are not. */
-function staleness(verdict: SightingVerdict, since: number | undefined, skew: number): string | undefined {
-  if (verdict.kind !== 'known') return undefined;
-  if (!verdict.latest) return 'keys older than keys already seen';
-  if (since !== undefined && verdict.sighting.generation < since - skew)
-    return `the keys from before the regeneration at ${new Date(since).toISOString()}`;
+function staleness(verdict: SightingVerdict, event: RegenerateEvent | undefined): string | undefined {
+  if (verdict.kind === 'ambiguous') return undefined;
+  if (verdict.kind === 'known' && !verdict.latest) return 'keys older than keys already seen';
+  if (event && verdict.unsatisfiedEvents > 0)
+    return `the keys from before the regeneration announced at ${new Date(event.at).toISOString()}`;
   return undefined;
 }

@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 
 import { bindingLabel } from '../bindings/KeyBinding.ts';
 import { ErrorCode, KeySyncError } from '../errors.ts';
-import type { KeyLedger } from '../keys/KeyLedger.ts';
+import type { KeyLedger, RegenerateEvent } from '../keys/KeyLedger.ts';
 import type { Logger } from '../logging.ts';
 import { errorFields } from '../logging.ts';
 import { applyToCluster, errorReport } from './applyToCluster.ts';
@@ -34,7 +34,7 @@ export interface SyncOptions {
   /** Resources not to fetch: their bindings get this error instead (e.g. `ResourceDeleted`). */
   readonly resourceErrors?: ReadonlyMap<string, KeySyncError>;
   /** Resources a regenerate event named, with the event's time (see createResourceFetcher). */
-  readonly regeneratedAt?: ReadonlyMap<string, Date>;
+  readonly regeneratedAt?: ReadonlyMap<string, RegenerateEvent>;
   /** Waits between reads of stale keys. */
   readonly staleRetryDelaysInMs?: readonly number[];
   /** Clock skew tolerated between ARM event times and ours. */
@@ -139,7 +139,29 @@ async function syncOne(
     logger: deps.logger,
     now: deps.now,
   });
-  return [...invalid, ...applied];
+  return [...invalid, ...applied.map((report) => withStaleness(report, cleared, fetched))];
+}
+
+/**
+ * A binding written with the newest keys ARM gives while a regeneration announced by an event has not shown yet
+ * is retryable (the redelivery waits for that regeneration), whatever its writes did.
+ */
+function withStaleness(
+  report: BindingReport,
+  cleared: readonly ClearedBinding[],
+  fetched: ReadonlyMap<string, ResourceValues>,
+): BindingReport {
+  const c = cleared.find(
+    (x) => x.binding.namespace === report.namespace && x.binding.name === report.binding,
+  );
+  const r = c ? fetched.get(c.resource.key) : undefined;
+  if (!r || !('staleness' in r) || !r.staleness || report.retryable) return report;
+  return {
+    ...report,
+    retryable: true,
+    reason: report.reason ?? r.staleness.code,
+    message: report.message ?? r.staleness.message,
+  };
 }
 
 /** The values of every resource this cluster's bindings use, each asked for with the union of their names. */

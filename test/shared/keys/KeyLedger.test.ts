@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 
-import { createMemoryKeyLedger, judgeSighting, ledgerHistoryLength } from '../../../shared/keys/KeyLedger.ts';
+import {
+  createMemoryKeyLedger,
+  judgeSighting,
+  ledgerHistoryLength,
+  regenerationWindowInMs,
+  unsatisfiedRegenerations,
+} from '../../../shared/keys/KeyLedger.ts';
 
 const span = (startedAt: number, endedAt = startedAt + 10) => ({ startedAt, endedAt });
 
@@ -48,5 +54,46 @@ describe('key ledger', () => {
     for (let i = 0; i < ledgerHistoryLength + 4; i++) await ledger.observe('r', `F${i}`, span(i * 100), true);
     expect(ledger.history('r')).toHaveLength(ledgerHistoryLength);
     expect(ledger.history('r').at(-1)?.fingerprint).toBe(`F${ledgerHistoryLength + 3}`);
+  });
+});
+
+describe('announced regenerations', () => {
+  const s = (fingerprint: string, generation: number) => ({
+    fingerprint,
+    generation,
+    readEndedAt: generation,
+  });
+
+  it('gives each regeneration its own new state, in time order', () => {
+    // K1 from before both events; K2 (the first regeneration's result) first seen after the second event.
+    const history = [s('K1', 100), s('K2', 2_500)];
+    const events = [
+      { id: 'e1', at: 1_000 },
+      { id: 'e2', at: 2_000 },
+    ];
+    expect(unsatisfiedRegenerations(history, events, 3_000)).toBe(1);
+    expect(unsatisfiedRegenerations([...history, s('K3', 2_600)], events, 3_000)).toBe(0);
+  });
+
+  it('forgets a regeneration older than the window, so it cannot hold later pickups back', () => {
+    const events = [{ id: 'old', at: 1_000 }];
+    expect(unsatisfiedRegenerations([s('K1', 10)], events, 1_000 + regenerationWindowInMs + 1)).toBe(0);
+  });
+
+  it('the ledger announces an event once and counts it against what it has seen', async () => {
+    const ledger = createMemoryKeyLedger(0);
+    await ledger.observe('r', 'K1', span(0), true);
+    const e1 = { id: 'e1', at: 1_000 };
+    const e2 = { id: 'e2', at: 2_000 };
+    expect(await ledger.observe('r', 'K1', span(1_500), true, e1)).toMatchObject({ unsatisfiedEvents: 1 });
+    expect(await ledger.observe('r', 'K2', span(2_500), true, e2)).toMatchObject({
+      kind: 'new',
+      unsatisfiedEvents: 1,
+    });
+    expect(await ledger.observe('r', 'K3', span(3_000), true, e2)).toMatchObject({
+      kind: 'new',
+      unsatisfiedEvents: 0,
+    });
+    expect(await ledger.observe('r', 'K3', span(3_100), true, e1)).toMatchObject({ unsatisfiedEvents: 0 });
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 
 import { ErrorCode } from '../../../shared/errors.ts';
+import { fingerprintOf } from '../../../shared/keys/fingerprintOf.ts';
 import { createMemoryKeyLedger } from '../../../shared/keys/KeyLedger.ts';
 import { createResourceFetcher } from '../../../shared/reconcile/createResourceFetcher.ts';
 import type { ResourceFetcherOptions } from '../../../shared/reconcile/createResourceFetcher.ts';
@@ -67,7 +68,7 @@ describe('createResourceFetcher', () => {
   it('after a regenerate event, reads again until keys first seen after the event appear', async () => {
     const { state, provider, options } = setup();
     await createResourceFetcher(options).get(storageResource, provider, new Set(['primaryKey']));
-    const regeneratedAt = new Map([[storageResource.key, new Date(5_000)]]);
+    const regeneratedAt = new Map([[storageResource.key, { id: 'e1', at: 5_000 }]]);
     let reads = 0;
     const fetcher = createResourceFetcher({
       ...options,
@@ -113,5 +114,46 @@ describe('createResourceFetcher', () => {
     // A's K1 was not recorded as newer than K2: it was read again and got K2.
     expect(a.values.get('primaryKey')).toBe('K2');
     expect(ledger.history(storageResource.key).map((s) => s.fingerprint.length)).toHaveLength(1);
+  });
+});
+
+describe('createResourceFetcher, two regenerations in quick succession', () => {
+  it('the second event waits for its own key state, not the first one’s, then writes the newest all the same', async () => {
+    const { state, provider, ledger, options } = setup();
+    let clock = 0;
+    const o = { ...options, now: () => (clock += 10), staleRetryDelaysInMs: [1, 1] };
+    await createResourceFetcher(o).get(storageResource, provider, new Set(['primaryKey'])); // K1 seen
+    // Regeneration 1 (event e1) completes unseen; regeneration 2 (event e2) is still running.
+    state.key1 = 'K2';
+    const e1 = { id: 'e1', at: clock + 1 };
+    clock += 100;
+    const e2 = { id: 'e2', at: clock + 1 };
+    clock += 100;
+    // e1's own handler announced it (and read K1 while its operation ran).
+    const k1 = fingerprintOf(
+      new Map([
+        ['primaryKey', 'K1'],
+        ['secondaryKey', 'k2'],
+      ]),
+      provider.keyValueNames,
+    );
+    await ledger.observe(storageResource.key, k1, { startedAt: e1.at, endedAt: e1.at + 5 }, true, e1);
+    const second = await createResourceFetcher({
+      ...o,
+      regeneratedAt: new Map([[storageResource.key, e2]]),
+    }).get(storageResource, provider, new Set(['primaryKey']));
+    // K2 is e1's result: e2 is still waiting. The newest keys are handed out, marked stale (retryable).
+    if ('error' in second) throw second.error;
+    expect(second.values.get('primaryKey')).toBe('K2');
+    expect(second.staleness).toMatchObject({ code: ErrorCode.StaleKeys, retryable: true });
+    // Regeneration 2 completes: the redelivery finds K3 and is satisfied.
+    state.key1 = 'K3';
+    const again = await createResourceFetcher({
+      ...o,
+      regeneratedAt: new Map([[storageResource.key, e2]]),
+    }).get(storageResource, provider, new Set(['primaryKey']));
+    if ('error' in again) throw again.error;
+    expect(again.values.get('primaryKey')).toBe('K3');
+    expect(again.staleness).toBeUndefined();
   });
 });
