@@ -45,6 +45,12 @@ export interface KeyProvider {
    */
   readonly keyValueNames: readonly string[];
   /**
+   * True when a regeneration is a long-running operation whose Event Grid event can come before the keys change
+   * (Cosmos DB): each announced regeneration then waits for a key state of its own (see KeyLedger). Otherwise a
+   * read that starts after the event sees its result.
+   */
+  readonly regenerationEventPrecedesChange?: boolean;
+  /**
    * Whether producing these values needs the resource's keys (a listKeys call): true for keys and connection
    * strings, false for endpoints and names.
    * @param wanted - value names, all members of {@link valueNames}

@@ -142,6 +142,8 @@ async function fetchInOrder(
   const now = o.now ?? Date.now;
   const delays = o.staleRetryDelaysInMs ?? defaultDelays;
   const event = o.regeneratedAt?.get(resource.key);
+  // Only a regeneration whose event can precede its change needs a key state of its own (see KeyLedger).
+  const announced = provider.regenerationEventPrecedesChange === true ? event : undefined;
   for (let attempt = 0; ; attempt++) {
     const startedAt = now();
     const fetched = await provider.fetchValues(resource, names);
@@ -154,9 +156,9 @@ async function fetchInOrder(
       fingerprint,
       { startedAt, endedAt },
       o.record,
-      event,
+      announced,
     );
-    const stale = staleness(verdict, event);
+    const stale = staleness(verdict, event, o.eventClockSkewInMs ?? 0);
     const keys =
       verdict.kind === 'ambiguous'
         ? undefined
@@ -190,10 +192,17 @@ async function fetchInOrder(
 }
 
 /** Why a read's keys are stale, or undefined when they are not. */
-function staleness(verdict: SightingVerdict, event: RegenerateEvent | undefined): string | undefined {
+function staleness(
+  verdict: SightingVerdict,
+  event: RegenerateEvent | undefined,
+  skew: number,
+): string | undefined {
   if (verdict.kind === 'ambiguous') return undefined;
   if (verdict.kind === 'known' && !verdict.latest) return 'keys older than keys already seen';
-  if (event && verdict.unsatisfiedEvents > 0)
-    return `the keys from before the regeneration announced at ${new Date(event.at).toISOString()}`;
+  if (!event) return undefined;
+  const before = `the keys from before the regeneration announced at ${new Date(event.at).toISOString()}`;
+  if (verdict.unsatisfiedEvents > 0) return before;
+  // First seen before the event: ARM has not caught up with it (ADR 0005).
+  if (verdict.kind === 'known' && verdict.sighting.generation < event.at - skew) return before;
   return undefined;
 }

@@ -64,7 +64,12 @@ export function memoryLogger(): Logger & { lines: string[] } {
 }
 
 /** A Storage-like provider whose current keys the test sets; counts fetches and can fail or be gated. */
-export function fakeStorageProvider(state: { key1: string; key2?: string; queue?: boolean }) {
+export function fakeStorageProvider(state: {
+  key1: string;
+  key2?: string;
+  queue?: boolean;
+  longRunning?: boolean;
+}) {
   const fetches: string[][] = [];
   let held: Promise<void> | undefined;
   const keyNames = new Set(['primaryKey', 'secondaryKey', 'primaryConnectionString']);
@@ -74,6 +79,7 @@ export function fakeStorageProvider(state: { key1: string; key2?: string; queue?
     valueNames: ['primaryKey', 'secondaryKey', 'primaryConnectionString', 'blobEndpoint', 'queueEndpoint'],
     keyValueNames: ['primaryKey', 'secondaryKey'],
     needsKeys: (wanted) => [...wanted].some((w) => keyNames.has(w)),
+    ...(state.longRunning ? { regenerationEventPrecedesChange: true } : {}),
     async fetchValues(_r, wanted): Promise<FetchedValues> {
       fetches.push([...wanted].sort());
       // The keys are read when the call is made; a held fetch answers them later (a slow ARM answer).

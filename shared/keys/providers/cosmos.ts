@@ -72,6 +72,7 @@ export function createCosmosKeyProvider(deps: KeyProviderDeps) {
   return {
     resourceType: cosmosResourceType,
     valueNames: Object.keys(catalogue),
+    regenerationEventPrecedesChange: true,
     keyValueNames: [
       'primaryMasterKey',
       'secondaryMasterKey',

@@ -7,8 +7,8 @@ import { createResourceFetcher } from '../../../shared/reconcile/createResourceF
 import type { ResourceFetcherOptions } from '../../../shared/reconcile/createResourceFetcher.ts';
 import { fakeStorageProvider, memoryLogger, storageResource } from '../../support/reconcileFixtures.ts';
 
-function setup(extra: Partial<ResourceFetcherOptions> = {}) {
-  const state = { key1: 'K1' };
+function setup(extra: Partial<ResourceFetcherOptions> = {}, longRunning = false) {
+  const state = { key1: 'K1', longRunning };
   const provider = fakeStorageProvider(state);
   const ledger = createMemoryKeyLedger(0);
   let clock = 1_000;
@@ -119,7 +119,7 @@ describe('createResourceFetcher', () => {
 
 describe('createResourceFetcher, two regenerations in quick succession', () => {
   it('the second event waits for its own key state, not the first one’s, then writes the newest all the same', async () => {
-    const { state, provider, ledger, options } = setup();
+    const { state, provider, ledger, options } = setup({}, true);
     let clock = 0;
     const o = { ...options, now: () => (clock += 10), staleRetryDelaysInMs: [1, 1] };
     await createResourceFetcher(o).get(storageResource, provider, new Set(['primaryKey'])); // K1 seen
