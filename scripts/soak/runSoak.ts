@@ -53,7 +53,7 @@ const chaosShare = 0.65;
  */
 const resyncShare = 0.7;
 /** Most faults on at once. */
-const maxConcurrentFaults = 3;
+const maxConcurrentFaults = 4;
 
 /** Options of {@link runSoak}. */
 export interface SoakOptions {

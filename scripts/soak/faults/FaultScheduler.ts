@@ -4,6 +4,14 @@ import type { FaultInterval, FaultTimeline } from '../FaultTimeline.ts';
 import type { Random } from '../Random.ts';
 import type { Fault, FaultKind } from './Fault.ts';
 
+/**
+ * Longest fault and longest mean gap between fault starts: short and frequent enough that a 10-minute soak
+ * (6.5 minutes of chaos) injects every one of the twelve kinds at least five times, long enough to outlast the
+ * engine's first retries (Event Grid's first redeliveries, the watch path's first scheduled retries).
+ */
+const maxFaultInMs = 12_000;
+const maxMeanGapInMs = 4_000;
+
 /** Options of {@link runFaults}. */
 export interface FaultScheduleOptions {
   readonly kinds: readonly FaultKind[];
@@ -20,14 +28,14 @@ export interface FaultScheduleOptions {
 
 /**
  * Injects faults at random for a while: kinds are taken from a shuffled cycle (so a short run still sees each
- * kind before any repeats), targets at random, durations a random share of the run (2-20 s), with a few on at
+ * kind before any repeats), targets at random, durations a random share of the run (2-12 s), with a few on at
  * once. Every fault is recorded in the timeline, and stopped by the end.
  * @param o - kinds, targets, randomness, duration
  */
 export async function runFaults(o: FaultScheduleOptions): Promise<void> {
   const end = Date.now() + o.durationInMs;
   const active = new Map<Fault, { interval: FaultInterval; stopping: Promise<void> | undefined }>();
-  const meanGap = Math.min(8_000, Math.max(1_000, o.durationInMs / (o.kinds.length * 1.5)));
+  const meanGap = Math.min(maxMeanGapInMs, Math.max(1_000, o.durationInMs / (o.kinds.length * 1.5)));
   let cycle: FaultKind[] = [];
   const stop = async (f: Fault) => {
     const a = active.get(f);
@@ -77,7 +85,7 @@ export async function runFaults(o: FaultScheduleOptions): Promise<void> {
     await f.start();
     const durationInMs = Math.min(
       Math.max(2_000, o.random.between(0.08, 0.2) * o.durationInMs),
-      20_000,
+      maxFaultInMs,
       Math.max(0, end - Date.now()),
     );
     running.push(sleep(durationInMs).then(() => stop(f)));
