@@ -292,9 +292,6 @@ describe('onArmEvent on real parts', () => {
       expect(delivered).toHaveLength(4);
       expect(listKeys(st)).toHaveLength(1);
       expect(subs.flatMap((s) => s.deadLetters())).toEqual([]);
-      console.log(
-        JSON.stringify(subs.map((s) => s.attempts().map((a) => [a.eventId.slice(0, 4), a.outcome]))),
-      );
     } finally {
       for (const s of subs) s.unsubscribe();
       await otherEndpoint.stop();
