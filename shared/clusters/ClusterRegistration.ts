@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import { ErrorCode, ValidationError } from '../errors.ts';
 import { describeIssues } from '../describeIssues.ts';
-import { parseInlineKubeconfig } from '../kube/inlineKubeConfig.ts';
+import { parseInlineKubeconfig } from '../kube/parseInlineKubeconfig.ts';
 
 /** One allow-list entry: bindings in namespaces matching `namespaces` may bind resources under `resourceIdPrefix`. */
 export interface AllowRule {

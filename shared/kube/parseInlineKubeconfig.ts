@@ -1,4 +1,3 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 
 import { ErrorCode, ValidationError } from '../errors.ts';
@@ -84,28 +83,6 @@ export function parseInlineKubeconfig(yaml: string, cluster: string): InlineClus
     ...(token ? { token } : {}),
     ...(certData && keyData ? { certData, keyData } : {}),
   };
-}
-
-/**
- * A KubeConfig built from inline material only (nothing the client library could execute or read).
- * @param name - registration name (cluster, user and context names)
- * @param c - the material
- */
-export function kubeConfigFromInline(name: string, c: InlineCluster): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name, server: c.server, skipTLSVerify: false, ...(c.caData ? { caData: c.caData } : {}) }],
-    users: [
-      {
-        name,
-        ...(c.token ? { token: c.token } : {}),
-        ...(c.certData && c.keyData ? { certData: c.certData, keyData: c.keyData } : {}),
-      },
-    ],
-    contexts: [{ name, cluster: name, user: name }],
-    currentContext: name,
-  });
-  return kc;
 }
 
 function refuse(
