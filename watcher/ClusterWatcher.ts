@@ -1,6 +1,6 @@
 import type { Logger } from '../shared/logging.ts';
 import { errorFields, silentLogger } from '../shared/logging.ts';
-import { ownership } from '../shared/reconcile/ownership.ts';
+import { ownership } from '../shared/kube/ownership.ts';
 import type { WatchEventType, WatchKind } from '../shared/watch/WatchMessage.ts';
 import { watchMessageSchema, watchMessageVersion } from '../shared/watch/WatchMessage.ts';
 import type { InformerFactory, WatchedResource, WatchInformer } from './kubeInformers.ts';

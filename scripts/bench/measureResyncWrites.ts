@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 
 import type { Services } from '../../shared/createServices.ts';
-import type { ResyncReport } from '../../shared/reconcile/ResyncReport.ts';
+import type { ResyncReport } from '../../shared/reconcile/SyncReport.ts';
 import type { ResyncRequest } from '../../shared/resync/runResync.ts';
 import { runResync } from '../../shared/resync/runResync.ts';
 import { countRequests, requestsOf, writeVerbs } from './apiserverRequests.ts';

@@ -17,11 +17,11 @@ import { createServices } from '../../shared/createServices.ts';
 import type { Services } from '../../shared/createServices.ts';
 import { createJsonLogger } from '../../shared/logging.ts';
 import type { Logger } from '../../shared/logging.ts';
-import { applyManifests, waitForCrd } from '../localstack/applyManifests.ts';
-import { ArmSimulator } from '../localstack/armSimulator/ArmSimulator.ts';
-import type { ClusterDescription } from '../localstack/startLocalStack.ts';
-import { renderKubeconfig } from '../localstack/renderKubeconfig.ts';
-import { repoRoot } from '../localstack/repoRoot.ts';
+import { applyManifests, waitForCrd } from '../../testkit/applyManifests.ts';
+import { ArmSimulator } from '../../testkit/armSimulator/ArmSimulator.ts';
+import type { ClusterDescription } from '../../testkit/startLocalStack.ts';
+import { renderKubeconfig } from '../../testkit/renderKubeconfig.ts';
+import { repoRoot } from '../../testkit/repoRoot.ts';
 import { CpuMeter } from './CpuMeter.ts';
 
 /** Subscription of every simulated resource. */

@@ -1,6 +1,6 @@
 import { createArmEventHandler } from '../../functions/onArmEvent.ts';
-import { resourceTypeInfo } from '../localstack/armSimulator/resourceTypes.ts';
-import { startEventGridEndpoint } from '../localstack/eventGridEndpoint.ts';
+import { resourceTypeInfo } from '../../testkit/armSimulator/resourceTypes.ts';
+import { startEventGridEndpoint } from '../../testkit/eventGridEndpoint.ts';
 import type { DemoEnvironment } from './DemoCluster.ts';
 import type { LiveDemo } from './runDemo.ts';
 import { demo, demoIds } from './seedDemo.ts';

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 
 import { keyBindingApi } from '../../shared/bindings/KeyBinding.ts';
-import type { ArmSimulator } from '../localstack/armSimulator/ArmSimulator.ts';
-import { applyManifests, waitForCrd } from '../localstack/applyManifests.ts';
-import { repoRoot } from '../localstack/repoRoot.ts';
+import type { ArmSimulator } from '../../testkit/armSimulator/ArmSimulator.ts';
+import { applyManifests, waitForCrd } from '../../testkit/applyManifests.ts';
+import { repoRoot } from '../../testkit/repoRoot.ts';
 import type { DemoCluster } from './DemoCluster.ts';
 
 /** The demo's simulated subscription and resources. */

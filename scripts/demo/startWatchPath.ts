@@ -9,10 +9,10 @@ import { createWatchEventHandler } from '../../functions/onClusterWatchEvent.ts'
 import type { Services } from '../../shared/createServices.ts';
 import { ClusterWatcher } from '../../watcher/ClusterWatcher.ts';
 import { createKubeInformerFactory } from '../../watcher/kubeInformers.ts';
-import { MemoryQueue } from '../localstack/memoryQueue.ts';
-import { applyManifests } from '../localstack/applyManifests.ts';
-import { bindLocalWatcherUser } from '../localstack/bindLocalWatcherUser.ts';
-import { repoRoot } from '../localstack/repoRoot.ts';
+import { MemoryQueue } from '../../testkit/memoryQueue.ts';
+import { applyManifests } from '../../testkit/applyManifests.ts';
+import { bindLocalWatcherUser } from '../../testkit/bindLocalWatcherUser.ts';
+import { repoRoot } from '../../testkit/repoRoot.ts';
 import type { DemoCluster } from './DemoCluster.ts';
 
 /** Options of {@link startWatchPath}. */

@@ -12,7 +12,7 @@ import { createResourceFetcher } from './createResourceFetcher.ts';
 import type { LoadedCluster } from './LoadedCluster.ts';
 import type { ClearedBinding, KeyProviderLookup } from './preflightBinding.ts';
 import { preflightBinding } from './preflightBinding.ts';
-import type { BindingReport, ClusterFailure } from './ResyncReport.ts';
+import type { BindingReport, ClusterFailure } from './SyncReport.ts';
 import { toClusterFailure } from './toClusterFailure.ts';
 
 /** What {@link syncClusters} needs. */

@@ -13,8 +13,8 @@ import {
 import type { ClusterClient } from '../kube/ClusterClient.ts';
 import { errorFields } from '../logging.ts';
 import type { LoadedCluster } from '../reconcile/LoadedCluster.ts';
-import type { BindingReport } from '../reconcile/ResyncReport.ts';
-import { retryableFailures } from '../reconcile/ResyncReport.ts';
+import type { BindingReport } from '../reconcile/SyncReport.ts';
+import { retryableFailures } from '../reconcile/SyncReport.ts';
 import { loadedSource, syncClusters } from '../reconcile/syncClusters.ts';
 import type { ResyncDeps } from '../resync/runResync.ts';
 import { isBindingInSync } from './isBindingInSync.ts';

@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { createArmEventHandler } from '../../functions/onArmEvent.ts';
-import type { EventGridEndpoint } from '../../scripts/localstack/eventGridEndpoint.ts';
-import { startEventGridEndpoint } from '../../scripts/localstack/eventGridEndpoint.ts';
+import type { EventGridEndpoint } from '../../testkit/eventGridEndpoint.ts';
+import { startEventGridEndpoint } from '../../testkit/eventGridEndpoint.ts';
 import { createServices } from '../../shared/createServices.ts';
 import { runResync } from '../../shared/resync/runResync.ts';
 import type { EngineHarness } from '../support/engineHarness.ts';

@@ -16,9 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { InvocationContext } from '../../functions/azureFunctions.ts';
 import { createWatchEventHandler } from '../../functions/onClusterWatchEvent.ts';
-import type { DeliveryMeta } from '../../scripts/localstack/memoryQueue.ts';
-import { MemoryQueue } from '../../scripts/localstack/memoryQueue.ts';
-import { renderKubeconfig } from '../../scripts/localstack/renderKubeconfig.ts';
+import type { DeliveryMeta } from '../../testkit/memoryQueue.ts';
+import { MemoryQueue } from '../../testkit/memoryQueue.ts';
+import { renderKubeconfig } from '../../testkit/renderKubeconfig.ts';
 import type { Services } from '../../shared/createServices.ts';
 import type { WatchMessage } from '../../shared/watch/WatchMessage.ts';
 import type { WatchRetryPolicy } from '../../shared/watch/watchRetryPolicy.ts';

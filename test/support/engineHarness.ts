@@ -12,10 +12,10 @@ import { randomUUID } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 
-import { ArmSimulator } from '../../scripts/localstack/armSimulator/ArmSimulator.ts';
-import type { ArmSimulatorOptions } from '../../scripts/localstack/armSimulator/ArmSimulator.ts';
-import { applyManifests, waitForCrd } from '../../scripts/localstack/applyManifests.ts';
-import { renderKubeconfig } from '../../scripts/localstack/renderKubeconfig.ts';
+import { ArmSimulator } from '../../testkit/armSimulator/ArmSimulator.ts';
+import type { ArmSimulatorOptions } from '../../testkit/armSimulator/ArmSimulator.ts';
+import { applyManifests, waitForCrd } from '../../testkit/applyManifests.ts';
+import { renderKubeconfig } from '../../testkit/renderKubeconfig.ts';
 import { keyBindingApi } from '../../shared/bindings/KeyBinding.ts';
 import type { AllowRule } from '../../shared/clusters/ClusterRegistration.ts';
 import { loadConfig } from '../../shared/config.ts';

@@ -12,14 +12,14 @@ import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 
 import { InvocationContext } from '../../functions/azureFunctions.ts';
 import { createWatchEventHandler } from '../../functions/onClusterWatchEvent.ts';
-import { applyManifests } from '../../scripts/localstack/applyManifests.ts';
+import { applyManifests } from '../../testkit/applyManifests.ts';
 import type { Services } from '../../shared/createServices.ts';
 import type { WatchRetryPolicy } from '../../shared/watch/watchRetryPolicy.ts';
 import { ClusterWatcher } from '../../watcher/ClusterWatcher.ts';
 import { createKubeInformerFactory } from '../../watcher/kubeInformers.ts';
-import type { QueueConsumer } from '../../scripts/localstack/memoryQueue.ts';
-import { MemoryQueue } from '../../scripts/localstack/memoryQueue.ts';
-import { bindLocalWatcherUser } from '../../scripts/localstack/bindLocalWatcherUser.ts';
+import type { QueueConsumer } from '../../testkit/memoryQueue.ts';
+import { MemoryQueue } from '../../testkit/memoryQueue.ts';
+import { bindLocalWatcherUser } from '../../testkit/bindLocalWatcherUser.ts';
 
 const repo = new URL('../../', import.meta.url).pathname;
 

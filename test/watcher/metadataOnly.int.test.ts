@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { CoreV1Api } from '@kubernetes/client-node';
 
-import { applyManifests, waitForCrd } from '../../scripts/localstack/applyManifests.ts';
+import { applyManifests, waitForCrd } from '../../testkit/applyManifests.ts';
 import { createKubeInformerFactory, watchedResources } from '../../watcher/kubeInformers.ts';
 import { listMetadata } from '../../watcher/listMetadata.ts';
 import { MetadataWatch } from '../../watcher/MetadataWatch.ts';

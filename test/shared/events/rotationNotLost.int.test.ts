@@ -15,11 +15,11 @@ import type { AddressInfo, Server, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { createArmEventHandler } from '../../../functions/onArmEvent.ts';
-import type { EventGridEndpoint } from '../../../scripts/localstack/eventGridEndpoint.ts';
-import { startEventGridEndpoint } from '../../../scripts/localstack/eventGridEndpoint.ts';
-import type { FailingWebhook } from '../../../scripts/localstack/FailingWebhook.ts';
-import { startFailingWebhook } from '../../../scripts/localstack/FailingWebhook.ts';
-import { renderKubeconfig } from '../../../scripts/localstack/renderKubeconfig.ts';
+import type { EventGridEndpoint } from '../../../testkit/eventGridEndpoint.ts';
+import { startEventGridEndpoint } from '../../../testkit/eventGridEndpoint.ts';
+import type { FailingWebhook } from '../../../testkit/FailingWebhook.ts';
+import { startFailingWebhook } from '../../../testkit/FailingWebhook.ts';
+import { renderKubeconfig } from '../../../testkit/renderKubeconfig.ts';
 import type { ClusterConnector } from '../../../shared/clusters/ClusterConnector.ts';
 import { handleArmChanges } from '../../../shared/events/handleArmChanges.ts';
 import { parseResourceId } from '../../../shared/arm/parseResourceId.ts';

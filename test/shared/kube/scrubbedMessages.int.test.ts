@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
-import type { FailingWebhook } from '../../../scripts/localstack/FailingWebhook.ts';
-import { startFailingWebhook } from '../../../scripts/localstack/FailingWebhook.ts';
+import type { FailingWebhook } from '../../../testkit/FailingWebhook.ts';
+import { startFailingWebhook } from '../../../testkit/FailingWebhook.ts';
 import { runResync } from '../../../shared/resync/runResync.ts';
 import type { EngineHarness } from '../../support/engineHarness.ts';
 import { startEngineHarness, storageId, subscriptionId } from '../../support/engineHarness.ts';

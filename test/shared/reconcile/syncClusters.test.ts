@@ -5,7 +5,7 @@ import { ErrorCode } from '../../../shared/errors.ts';
 import type { ClusterClient } from '../../../shared/kube/ClusterClient.ts';
 import { createMemoryKeyLedger } from '../../../shared/keys/KeyLedger.ts';
 import type { LoadedCluster } from '../../../shared/reconcile/LoadedCluster.ts';
-import { retryableFailures } from '../../../shared/reconcile/ResyncReport.ts';
+import { retryableFailures } from '../../../shared/reconcile/SyncReport.ts';
 import type { ClusterSource, SyncDeps } from '../../../shared/reconcile/syncClusters.ts';
 import { loadedSource, syncClusters } from '../../../shared/reconcile/syncClusters.ts';
 import { FakeClusterClient, kubeErrors } from '../../support/FakeClusterClient.ts';

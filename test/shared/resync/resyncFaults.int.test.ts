@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
 
-import type { BindingReport, ResyncReport } from '../../../shared/reconcile/ResyncReport.ts';
+import type { BindingReport, ResyncReport } from '../../../shared/reconcile/SyncReport.ts';
 import { runResync } from '../../../shared/resync/runResync.ts';
 import type { EngineHarness } from '../../support/engineHarness.ts';
 import { startEngineHarness, storageId, subscriptionId } from '../../support/engineHarness.ts';

@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
-import { ownership } from '../../../shared/reconcile/ownership.ts';
-import type { BindingReport, ResyncReport } from '../../../shared/reconcile/ResyncReport.ts';
+import { ownership } from '../../../shared/kube/ownership.ts';
+import type { BindingReport, ResyncReport } from '../../../shared/reconcile/SyncReport.ts';
 import { runResync } from '../../../shared/resync/runResync.ts';
 import type { EngineHarness } from '../../support/engineHarness.ts';
 import { startEngineHarness, storageId, subscriptionId } from '../../support/engineHarness.ts';

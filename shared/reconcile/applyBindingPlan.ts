@@ -2,8 +2,8 @@ import { ErrorCode, isKeySyncError, KeySyncError, SecretNotOwnedError } from '..
 import type { ClusterClient, SecretObject } from '../kube/ClusterClient.ts';
 import type { BindingPlan, DesiredSecret } from './collectDesiredSecrets.ts';
 import { hashSecretData } from './hashSecretData.ts';
-import { ownedSecretMetadata, ownership, recordedKeyGeneration, secretOwner } from './ownership.ts';
-import type { SecretReport } from './ResyncReport.ts';
+import { ownedSecretMetadata, ownership, recordedKeyGeneration, secretOwner } from '../kube/ownership.ts';
+import type { SecretReport } from './SyncReport.ts';
 
 /** Options for {@link applyBindingPlan}. */
 export interface ApplyOptions {
