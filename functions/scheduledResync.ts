@@ -22,7 +22,7 @@ export function createScheduledResyncHandler(
   return async (_timer: Timer, context: InvocationContext): Promise<void> => {
     const logger = contextLogger(context);
     await new Promise((r) => setTimeout(r, Math.floor(Math.random() * maxJitterInMs)));
-    const report = await runResync((await services()).resyncDeps(logger), {});
+    const report = await runResync((await services()).engineDeps(logger), {});
     const failed = report.totals.error + report.totals.conflict;
     logger.info(
       { bindings: report.bindings.length, failed, clusterFailures: report.clusterFailures.length },

@@ -25,7 +25,7 @@ import type { EventClaims } from './events/EventClaims.ts';
 import { createTableEventClaims } from './events/createTableEventClaims.ts';
 import type { ArmEventDeps } from './events/handleArmChanges.ts';
 import type { Logger } from './logging.ts';
-import type { ResyncDeps } from './resync/runResync.ts';
+import type { EngineDeps } from './reconcile/EngineDeps.ts';
 import { connectServiceBusRedelivery } from './watch/serviceBusRedelivery.ts';
 import type { WatchRedelivery } from './watch/WatchRedelivery.ts';
 
@@ -52,7 +52,7 @@ export interface Services {
    */
   readonly watchRedelivery: WatchRedelivery | undefined;
   /** Dependencies of a resync, logging to `logger`. Every key read is ordered through the key ledger. */
-  resyncDeps(logger: Logger): ResyncDeps;
+  engineDeps(logger: Logger): EngineDeps;
   /** Dependencies of the ARM event path, logging to `logger`. */
   armEventDeps(logger: Logger): ArmEventDeps;
 }
@@ -125,7 +125,7 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
           credential,
         })
       : undefined);
-  const resyncDeps = (logger: Logger): ResyncDeps => ({
+  const engineDeps = (logger: Logger): EngineDeps => ({
     clusters,
     index,
     connect,
@@ -146,9 +146,9 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     ledger,
     eventClaims,
     watchRedelivery,
-    resyncDeps,
+    engineDeps,
     armEventDeps: (logger) => ({
-      ...resyncDeps(logger),
+      ...engineDeps(logger),
       ...(overrides.staleRetryDelaysInMs ? { staleRetryDelaysInMs: overrides.staleRetryDelaysInMs } : {}),
       ...(overrides.clockSkewInMs !== undefined ? { clockSkewInMs: overrides.clockSkewInMs } : {}),
     }),

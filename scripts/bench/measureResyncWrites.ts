@@ -51,7 +51,7 @@ export async function measureResyncWrites(
     env.sim.resetCalls();
     const cpu = env.cpu.start();
     const t0 = performance.now();
-    const report = await runResync(services.resyncDeps(env.logger), request);
+    const report = await runResync(services.engineDeps(env.logger), request);
     const wallMs = performance.now() - t0;
     const cpuSeconds = cpu();
     await new Promise((r) => setTimeout(r, settleMs));

@@ -3,7 +3,7 @@ import { ContainerServiceClient } from '@azure/arm-containerservice';
 import { parse as parseYaml } from 'yaml';
 
 import { parseResourceId } from '../arm/parseResourceId.ts';
-import { defaultAzureTimeoutInMs } from '../config.ts';
+import { defaultAzureTimeoutInMs } from '../timeouts/defaultAzureTimeout.ts';
 import { ErrorCode, KeySyncError } from '../errors.ts';
 import { withDeadline } from '../timeouts/withDeadline.ts';
 import type { AksEndpointResolver, ClusterEndpoint } from './ClusterConnector.ts';

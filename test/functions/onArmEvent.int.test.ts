@@ -63,7 +63,7 @@ beforeAll(async () => {
     });
   }
   // The first resync writes the Secrets and builds the binding index.
-  await runResync(h.services.resyncDeps(h.logger), { namespace: ns });
+  await runResync(h.services.engineDeps(h.logger), { namespace: ns });
   endpoint = await startEventGridEndpoint(
     createArmEventHandler(() => Promise.resolve(h.services)),
     (l) => handlerLogs.push(l),
@@ -141,7 +141,7 @@ describe('onArmEvent on real parts', () => {
       resourceId: storageId(rg, 'stdoomed'),
       secrets: { primaryKey: { name: 'doomed', key: 'KEY' } },
     });
-    await runResync(h.services.resyncDeps(h.logger), { namespace: ns, cluster: 'cluster-a' });
+    await runResync(h.services.engineDeps(h.logger), { namespace: ns, cluster: 'cluster-a' });
     const sub = h.sim.subscribeEvents({ url: endpoint.url });
     try {
       h.sim.deleteResource(storageId(rg, 'stdoomed'));

@@ -75,7 +75,7 @@ describe('no rotation is lost', () => {
     const ns = await h.namespace('notlost');
     for (const c of ['cluster-a', 'cluster-b'] as const)
       await h.createBinding(c, ns, 'app', keyBinding('app'));
-    await runResync(h.services.resyncDeps(h.logger), { namespace: ns });
+    await runResync(h.services.engineDeps(h.logger), { namespace: ns });
     const revoked = h.sim.keysOf(st).key1;
     expect(await h.readSecret('cluster-a', ns, 'app')).toEqual({ KEY: revoked });
 
@@ -109,7 +109,7 @@ describe('no rotation is lost', () => {
   it('a resync that read the keys before a regeneration never writes them after the event wrote new ones', async () => {
     const ns = await h.namespace('notlost');
     await h.createBinding('cluster-a', ns, 'app', keyBinding('app'));
-    await runResync(h.services.resyncDeps(h.logger), { namespace: ns });
+    await runResync(h.services.engineDeps(h.logger), { namespace: ns });
     const old = h.sim.keysOf(st).key1;
 
     // A resync whose cluster is slow to answer: it has fetched the keys and waits before reading the Secrets.
@@ -121,7 +121,7 @@ describe('no rotation is lost', () => {
     const keysRead = new Promise<void>((r) => {
       fetched = r;
     });
-    const deps = h.services.resyncDeps(h.logger);
+    const deps = h.services.engineDeps(h.logger);
     const slowConnect: ClusterConnector = async (registration) => {
       const client = await deps.connect(registration);
       return {
@@ -182,7 +182,7 @@ describe('no rotation is lost', () => {
       resourceId: blobOnly,
       secrets: { primaryKey: { name: 'key', key: 'KEY' } },
     });
-    const r = await runResync(h.services.resyncDeps(h.logger), { cluster: 'cluster-a' });
+    const r = await runResync(h.services.engineDeps(h.logger), { cluster: 'cluster-a' });
     const bad = r.bindings.find((b) => b.namespace === nsBad);
     expect(bad).toMatchObject({ action: 'error', reason: 'InvalidBinding', retryable: false });
     expect(bad?.message).toContain('queueEndpoint');
@@ -199,7 +199,7 @@ describe('no rotation is lost', () => {
     try {
       const ns = await h.namespace('notlost');
       await h.createBinding('cluster-a', ns, 'app', keyBinding('app'));
-      await runResync(h.services.resyncDeps(h.logger), { cluster: 'cluster-a', namespace: ns });
+      await runResync(h.services.engineDeps(h.logger), { cluster: 'cluster-a', namespace: ns });
       const kubeconfig = renderKubeconfig({
         clusterName: 'blackhole',
         server: `https://127.0.0.1:${(hole.address() as AddressInfo).port}`,

@@ -40,7 +40,7 @@ describe('messages from the cluster are not copied', () => {
       resourceId: storageId(rg, 'stscrub'),
       secrets: { primaryKey: { name: 'app', key: 'KEY' } },
     });
-    const report = await runResync(h.services.resyncDeps(h.logger), { cluster: 'cluster-a', namespace: ns });
+    const report = await runResync(h.services.engineDeps(h.logger), { cluster: 'cluster-a', namespace: ns });
     expect(webhook.seen.deny).toBeGreaterThan(0);
     const [binding] = report.bindings;
     expect(binding).toMatchObject({ action: 'error' });

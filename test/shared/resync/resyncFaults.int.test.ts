@@ -17,7 +17,7 @@ const allowedPrefix = `/subscriptions/${subscriptionId}/resourceGroups/${rg}`;
 const st = storageId(rg, 'stfaults');
 
 const resync = (request: Parameters<typeof runResync>[1] = {}) =>
-  runResync(h.services.resyncDeps(h.logger), request);
+  runResync(h.services.engineDeps(h.logger), request);
 const find = (r: ResyncReport, binding: string, cluster = 'cluster-a'): BindingReport | undefined =>
   r.bindings.find((b) => b.cluster === cluster && b.binding === binding && b.namespace === ns);
 const callsFor = (id: string) =>
