@@ -17,13 +17,12 @@ export const serviceBusNamespaceSetting = 'ServiceBusConnection__fullyQualifiedN
 /** A scheduled retry must land before the queue's message time-to-live (1 day, serviceBus.bicep) ends. */
 const maxWatchRetryWindowInMs = 86_400_000;
 
-/** The ARM endpoint, checked and normalised by the one rule every ARM client uses (https only). */
-function armEndpoint(value: string, ctx: z.RefinementCtx): string {
+/** Checks the ARM endpoint by the one rule every ARM client applies (https only; see normalizeArmEndpoint). */
+function checkArmEndpoint(value: string, ctx: z.RefinementCtx): void {
   try {
-    return normalizeArmEndpoint(value);
+    normalizeArmEndpoint(value);
   } catch (err) {
     ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
-    return z.NEVER;
   }
 }
 
@@ -31,7 +30,7 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
 
 const schema = z
   .object({
-    KEYSYNC_ARM_ENDPOINT: z.string().default(publicArmEndpoint).transform(armEndpoint),
+    KEYSYNC_ARM_ENDPOINT: z.string().default(publicArmEndpoint).superRefine(checkArmEndpoint),
     KEYSYNC_ARM_CA_FILE: z.string().min(1).optional(),
     KEYSYNC_TABLES_ENDPOINT: z.url().optional(),
     KEYSYNC_TABLES_CONNECTION_STRING: z.string().min(1).optional(),
@@ -135,7 +134,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const c = parsed.data;
   return Object.freeze({
-    armEndpoint: c.KEYSYNC_ARM_ENDPOINT,
+    armEndpoint: normalizeArmEndpoint(c.KEYSYNC_ARM_ENDPOINT),
     ...(c.KEYSYNC_ARM_CA_FILE ? { armCaFile: c.KEYSYNC_ARM_CA_FILE } : {}),
     tables: c.KEYSYNC_TABLES_ENDPOINT
       ? { endpoint: c.KEYSYNC_TABLES_ENDPOINT }

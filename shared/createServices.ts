@@ -7,6 +7,7 @@ import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identi
 import { armClientOptions } from './arm/armClientOptions.ts';
 import type { ArmConnection } from './arm/armClientOptions.ts';
 import { mapArmError } from './arm/mapArmError.ts';
+import { staticTokenCredential } from './arm/staticTokenCredential.ts';
 import { SubscriptionRateLimiter } from './arm/SubscriptionRateLimiter.ts';
 import { createAksEndpointResolver } from './clusters/createAksEndpointResolver.ts';
 import { createClusterConnector } from './clusters/ClusterConnector.ts';
@@ -153,11 +154,6 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
       ...(overrides.clockSkewInMs !== undefined ? { clockSkewInMs: overrides.clockSkewInMs } : {}),
     }),
   };
-}
-
-/** A credential that always returns one fixed token (local development against the simulator only). */
-export function staticTokenCredential(token: string): TokenCredential {
-  return { getToken: () => Promise.resolve({ token, expiresOnTimestamp: Date.now() + 3_600_000 }) };
 }
 
 function credentialFor(config: Config): TokenCredential {

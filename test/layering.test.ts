@@ -15,7 +15,13 @@ import { repoRoot } from '../testkit/repoRoot.ts';
 
 /** Groups (a folder, or one file) by layer, lowest first. A longer prefix wins over a shorter one. */
 const LAYERS: readonly (readonly string[])[] = [
-  ['infra/config/', 'shared/errors.ts', 'shared/describeIssues.ts', 'shared/logging.ts'],
+  [
+    'infra/config/',
+    'shared/errors.ts',
+    'shared/describeIssues.ts',
+    'shared/logging.ts',
+    'shared/hashSortedEntries.ts',
+  ],
   ['shared/timeouts/'],
   ['shared/arm/', 'shared/tables/'],
   ['shared/keys/', 'shared/bindings/'],

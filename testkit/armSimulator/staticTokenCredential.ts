@@ -1,20 +1,26 @@
-import type { AccessToken, TokenCredential } from '@azure/identity';
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
+
+import { staticTokenCredential as productStaticTokenCredential } from '../../shared/arm/staticTokenCredential.ts';
 
 /**
- * A `TokenCredential` that always returns the same bearer token: the simulator treats the token as the name of
- * the calling principal, so `staticTokenCredential('keysync')` calls ARM as principal `keysync`.
+ * The product's fixed-token credential (shared/arm/staticTokenCredential.ts), recording every scope asked for
+ * so that tests can check which audience a client requested. The simulator treats the token as the name of the
+ * calling principal, so `staticTokenCredential('keysync')` calls ARM as principal `keysync`.
  * @param token - the token (principal name)
  * @returns a credential for SDK clients pointed at the simulator
  */
 export function staticTokenCredential(
   token: string,
 ): TokenCredential & { readonly scopesRequested: string[][] } {
+  const inner = productStaticTokenCredential(token);
   const scopesRequested: string[][] = [];
   return {
     scopesRequested,
-    getToken(scopes: string | string[]): Promise<AccessToken> {
+    async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
       scopesRequested.push(Array.isArray(scopes) ? [...scopes] : [scopes]);
-      return Promise.resolve({ token, expiresOnTimestamp: Date.now() + 3600_000, tokenType: 'Bearer' });
+      const token = await inner.getToken(scopes, options);
+      if (!token) throw new Error('static token credential returned no token');
+      return token;
     },
   };
 }
