@@ -21,6 +21,7 @@ const LAYERS: readonly (readonly string[])[] = [
     'shared/describeIssues.ts',
     'shared/logging.ts',
     'shared/hashSortedEntries.ts',
+    'shared/kube/names.ts',
   ],
   ['shared/timeouts/'],
   ['shared/arm/', 'shared/tables/'],

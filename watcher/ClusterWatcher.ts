@@ -9,6 +9,7 @@ import type { WatchedObject } from './projectMetadata.ts';
 import type { PublishCounters } from './PublishBuffer.ts';
 import { PublishBuffer } from './PublishBuffer.ts';
 import type { WatchPublisher } from './WatchPublisher.ts';
+import { isDnsSubdomain } from '../shared/kube/names.ts';
 
 /** Options of {@link ClusterWatcher}. */
 export interface ClusterWatcherOptions {
@@ -342,11 +343,9 @@ export class ClusterWatcher {
   }
 }
 
-const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
 /** The KeyBinding a Secret belongs to: our binding annotation, else its KeyBinding ownerReference. */
 function ownerOf(obj: WatchedObject): string | undefined {
   const annotated = obj.metadata.annotations?.[ownership.bindingAnnotation];
   const candidate = annotated ?? obj.metadata.ownerReferences?.find((r) => r.kind === 'KeyBinding')?.name;
-  return candidate && candidate.length <= 253 && dnsSubdomain.test(candidate) ? candidate : undefined;
+  return candidate && isDnsSubdomain(candidate) ? candidate : undefined;
 }
