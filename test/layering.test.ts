@@ -22,6 +22,7 @@ const LAYERS: readonly (readonly string[])[] = [
     'shared/logging.ts',
     'shared/hashSortedEntries.ts',
     'shared/kube/names.ts',
+    'shared/retryLostRaces.ts',
   ],
   ['shared/timeouts/'],
   ['shared/arm/', 'shared/tables/'],

@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import type { Logger } from '../shared/logging.ts';
 import { errorFields, silentLogger } from '../shared/logging.ts';
 import { ownership } from '../shared/kube/ownership.ts';
@@ -10,6 +12,7 @@ import type { PublishCounters } from './PublishBuffer.ts';
 import { PublishBuffer } from './PublishBuffer.ts';
 import type { WatchPublisher } from './WatchPublisher.ts';
 import { isDnsSubdomain } from '../shared/kube/names.ts';
+import { Backoff } from './Backoff.ts';
 
 /** Options of {@link ClusterWatcher}. */
 export interface ClusterWatcherOptions {
@@ -80,7 +83,7 @@ interface InformerState {
   connected: boolean;
   failingSince?: number | undefined;
   lastError?: string | undefined;
-  backoffMs: number;
+  readonly backoff: Backoff;
   restartTimer?: NodeJS.Timeout | undefined;
 }
 
@@ -156,7 +159,7 @@ export class ClusterWatcher {
           `watcher for ${this.#options.cluster} not synced after ${timeoutInMs} ms (${why.join('; ')})`,
         );
       }
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
   }
 
@@ -229,11 +232,12 @@ export class ClusterWatcher {
   }
 
   #createState(resource: WatchedResource): InformerState {
+    const restart = this.#options.restartBackoff ?? { initialMs: 1_000, maxMs: 30_000 };
     const state: InformerState = {
       resource,
       synced: false,
       connected: false,
-      backoffMs: 0,
+      backoff: new Backoff(restart.initialMs, restart.maxMs),
       informer: this.#options.informers(resource, {
         onListed: () => {
           this.#counters.lists += 1;
@@ -269,22 +273,21 @@ export class ClusterWatcher {
     }
     state.failingSince = undefined;
     state.lastError = undefined;
-    state.backoffMs = 0;
+    state.backoff.reset();
   }
 
   #onError(state: InformerState, err: unknown): void {
     if (this.#stopped) return;
-    const { initialMs, maxMs } = this.#options.restartBackoff ?? { initialMs: 1_000, maxMs: 30_000 };
     this.#counters.watchErrors += 1;
     state.connected = false;
     state.failingSince ??= this.#now();
     state.lastError = err instanceof Error ? err.message.slice(0, 300) : 'unknown error';
-    state.backoffMs = Math.min(maxMs, state.backoffMs ? state.backoffMs * 2 : initialMs);
+    const retryInMs = state.backoff.next();
     this.#logger.warn(
       {
         cluster: this.#options.cluster,
         kind: state.resource.kind,
-        retryInMs: state.backoffMs,
+        retryInMs,
         ...errorFields(err),
       },
       'watch failed; restarting the informer',
@@ -293,7 +296,7 @@ export class ClusterWatcher {
     state.restartTimer = setTimeout(() => {
       state.restartTimer = undefined;
       if (!this.#stopped) void this.#startInformer(state);
-    }, state.backoffMs);
+    }, retryInMs);
     state.restartTimer.unref();
   }
 
