@@ -26,7 +26,8 @@ import type { EngineHarness } from '../support/engineHarness.ts';
 import { startEngineHarness, storageId, subscriptionId } from '../support/engineHarness.ts';
 import { startTcpRelay } from '../support/tcpRelay.ts';
 import { adminKubeConfig, loadTestStack, testCluster } from '../support/testStack.ts';
-import { eventually, setBindingSpec } from '../support/watchPath.ts';
+import { eventually } from '../support/eventually.ts';
+import { setBindingSpec } from '../support/setBindingSpec.ts';
 
 let h: EngineHarness;
 let ns: string;

@@ -21,7 +21,7 @@ import { ClusterWatcher } from '../../watcher/ClusterWatcher.ts';
 import { createKubeInformerFactory } from '../../watcher/kubeInformers.ts';
 import { MemoryQueue } from '../../testkit/memoryQueue.ts';
 import { loadTestStack } from '../support/testStack.ts';
-import { installWatcherManifests } from '../support/watchPath.ts';
+import { installWatcherManifests } from '../../testkit/startWatchPath.ts';
 import { until } from './fakeInformers.ts';
 
 const repo = new URL('../../', import.meta.url).pathname;

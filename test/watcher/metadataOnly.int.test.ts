@@ -16,7 +16,7 @@ import { listMetadata } from '../../watcher/listMetadata.ts';
 import { MetadataWatch } from '../../watcher/MetadataWatch.ts';
 import type { WatchedObject } from '../../watcher/projectMetadata.ts';
 import { adminKubeConfig, hasTokenUsers, testCluster, userKubeConfig } from '../support/testStack.ts';
-import { installWatcherManifests } from '../support/watchPath.ts';
+import { installWatcherManifests } from '../../testkit/startWatchPath.ts';
 import { until } from './fakeInformers.ts';
 
 const repo = new URL('../../', import.meta.url).pathname;
