@@ -45,7 +45,7 @@ describe('messages from the cluster are not copied', () => {
     const [binding] = report.bindings;
     expect(binding).toMatchObject({ action: 'error' });
     expect(binding?.message).toContain('admission webhook');
-    const kb = await h.admin['cluster-a'].custom.getNamespacedCustomObject({
+    const kb: unknown = await h.admin['cluster-a'].custom.getNamespacedCustomObject({
       group: 'keysync.dev',
       version: 'v1alpha1',
       plural: 'keybindings',
