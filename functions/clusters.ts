@@ -41,9 +41,9 @@ export function createClustersHandler(services: ServicesProvider = getServices) 
   };
 }
 
-app.http(names.functions.registerCluster, {
+app.http(names.functions.clusters, {
   methods: ['GET', 'PUT', 'POST', 'DELETE'],
   authLevel: 'admin',
-  route: `${names.httpRoutes.registerCluster}/{name?}`,
+  route: `${names.httpRoutes.clusters}/{name?}`,
   handler: createClustersHandler(),
 });

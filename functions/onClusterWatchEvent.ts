@@ -52,7 +52,7 @@ export function createWatchEventHandler(
     // Outside the try: a configuration error must not complete messages; they wait for a fixed app.
     const svc = await services();
     try {
-      await handleWatchMessage(svc.resyncDeps(logger), message, { messageId: delivery.messageId });
+      await handleWatchMessage(svc.engineDeps(logger), message, { messageId: delivery.messageId });
     } catch (err) {
       if (!isRetryable(err)) {
         const problems = (err as { problems?: readonly string[] }).problems;

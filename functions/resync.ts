@@ -22,7 +22,7 @@ export function createResyncHandler(services: ServicesProvider = getServices) {
       // `code` is the Functions host's own function-key parameter (`?code=<key>`), not part of the request.
       const query = Object.fromEntries([...request.query.entries()].filter(([k]) => k !== 'code'));
       const input = parseResyncRequest(await readJsonBody(request), query);
-      const report = await runResync({ ...(await services()).resyncDeps(logger) }, input);
+      const report = await runResync({ ...(await services()).engineDeps(logger) }, input);
       return { status: 200, jsonBody: report };
     } catch (err) {
       return httpErrorResponse(err, logger);

@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import type { InvocationContext, Timer } from '@azure/functions';
 
 import names from '../infra/config/names.json' with { type: 'json' };
@@ -21,8 +23,8 @@ export function createScheduledResyncHandler(
 ) {
   return async (_timer: Timer, context: InvocationContext): Promise<void> => {
     const logger = contextLogger(context);
-    await new Promise((r) => setTimeout(r, Math.floor(Math.random() * maxJitterInMs)));
-    const report = await runResync((await services()).resyncDeps(logger), {});
+    await sleep(Math.floor(Math.random() * maxJitterInMs));
+    const report = await runResync((await services()).engineDeps(logger), {});
     const failed = report.totals.error + report.totals.conflict;
     logger.info(
       { bindings: report.bindings.length, failed, clusterFailures: report.clusterFailures.length },

@@ -9,12 +9,12 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { Command } from 'commander';
 
-import { startLocalStack } from './localstack/startLocalStack.ts';
+import { startLocalStack } from '../testkit/startLocalStack.ts';
 import type { DemoCluster, DemoEnvironment } from './demo/DemoCluster.ts';
 import { inlineKubeconfigOf } from './demo/inlineKubeconfigOf.ts';
 import { withoutTestModeWarnings } from './demo/withoutTestModeWarnings.ts';
-import { ADMIN_USER } from './localstack/ControlPlane.ts';
-import { takeOverSignals } from './localstack/processRegistry.ts';
+import { ADMIN_USER } from '../testkit/ControlPlane.ts';
+import { takeOverSignals } from '../testkit/processRegistry.ts';
 
 const program = new Command()
   .name('npm run demo --')

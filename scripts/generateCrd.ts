@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 import { setValueNameRules } from './crd/setValueNameRules.ts';
 import { valueNameRules } from './crd/valueNameRules.ts';
-import { repoRoot } from './localstack/repoRoot.ts';
+import { repoRoot } from '../testkit/repoRoot.ts';
 
 const file = join(repoRoot, 'infra/k8s/keybinding-crd.yaml');
 const before = await readFile(file, 'utf8');

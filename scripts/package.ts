@@ -132,6 +132,7 @@ export async function buildPackage(options: PackageOptions = {}): Promise<Packag
   });
   const bundleMs = performance.now() - bundleStarted;
   checkExternals(result.metafile);
+  checkInputs(result.metafile);
 
   const contents = new Map<string, Uint8Array>([
     ['host.json', await readFile(join(root, 'host.json'))],
@@ -204,6 +205,18 @@ function checkExternals(metafile: Metafile): void {
     throw new Error(
       `package: the bundle would require modules the package does not contain: ${[...unexpected].join(', ')}`,
     );
+}
+
+/** Folders of test machinery and entry points: the function app must never bundle a file from them. */
+export const FORBIDDEN_INPUT_FOLDERS = ['testkit/', 'test/', 'scripts/'] as const;
+
+/** Fails the build when the bundle took in a file of {@link FORBIDDEN_INPUT_FOLDERS} (the simulator, say). */
+function checkInputs(metafile: Metafile): void {
+  const forbidden = Object.keys(metafile.inputs).filter((path) =>
+    FORBIDDEN_INPUT_FOLDERS.some((folder) => path.startsWith(folder)),
+  );
+  if (forbidden.length > 0)
+    throw new Error(`package: the function app imports test machinery or scripts: ${forbidden.join(', ')}`);
 }
 
 function formatBytes(bytes: number): string {

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 
 import names from '../infra/config/names.json' with { type: 'json' };
+import { normalizeArmEndpoint, publicArmEndpoint } from './arm/armClientOptions.ts';
 import { ErrorCode, ValidationError } from './errors.ts';
 import { describeIssues } from './describeIssues.ts';
 import type { WatchRetryPolicy } from './watch/watchRetryPolicy.ts';
 import { defaultWatchRetryPolicy } from './watch/watchRetryPolicy.ts';
+import { defaultAzureTimeoutInMs } from './timeouts/defaultAzureTimeout.ts';
 
 /**
  * The trigger connection's namespace setting (`<names.json serviceBus.connection>__fullyQualifiedNamespace`),
@@ -15,17 +17,20 @@ export const serviceBusNamespaceSetting = 'ServiceBusConnection__fullyQualifiedN
 /** A scheduled retry must land before the queue's message time-to-live (1 day, serviceBus.bicep) ends. */
 const maxWatchRetryWindowInMs = 86_400_000;
 
-/**
- * Default bound of one call to Azure (Table storage operation, AKS endpoint lookup, Entra ID token request,
- * each ARM attempt). Generous next to their usual sub-second latency, short next to a function's run time.
- */
-export const defaultAzureTimeoutInMs = 30_000;
+/** Checks the ARM endpoint by the one rule every ARM client applies (https only; see normalizeArmEndpoint). */
+function checkArmEndpoint(value: string, ctx: z.RefinementCtx): void {
+  try {
+    normalizeArmEndpoint(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+  }
+}
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const schema = z
   .object({
-    KEYSYNC_ARM_ENDPOINT: z.url({ protocol: /^https$/ }).default('https://management.azure.com'),
+    KEYSYNC_ARM_ENDPOINT: z.string().default(publicArmEndpoint).superRefine(checkArmEndpoint),
     KEYSYNC_ARM_CA_FILE: z.string().min(1).optional(),
     KEYSYNC_TABLES_ENDPOINT: z.url().optional(),
     KEYSYNC_TABLES_CONNECTION_STRING: z.string().min(1).optional(),
@@ -129,7 +134,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const c = parsed.data;
   return Object.freeze({
-    armEndpoint: c.KEYSYNC_ARM_ENDPOINT.replace(/\/+$/, ''),
+    armEndpoint: normalizeArmEndpoint(c.KEYSYNC_ARM_ENDPOINT),
     ...(c.KEYSYNC_ARM_CA_FILE ? { armCaFile: c.KEYSYNC_ARM_CA_FILE } : {}),
     tables: c.KEYSYNC_TABLES_ENDPOINT
       ? { endpoint: c.KEYSYNC_TABLES_ENDPOINT }

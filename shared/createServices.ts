@@ -7,6 +7,7 @@ import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identi
 import { armClientOptions } from './arm/armClientOptions.ts';
 import type { ArmConnection } from './arm/armClientOptions.ts';
 import { mapArmError } from './arm/mapArmError.ts';
+import { staticTokenCredential } from './arm/staticTokenCredential.ts';
 import { SubscriptionRateLimiter } from './arm/SubscriptionRateLimiter.ts';
 import { createAksEndpointResolver } from './clusters/createAksEndpointResolver.ts';
 import { createClusterConnector } from './clusters/ClusterConnector.ts';
@@ -25,7 +26,7 @@ import type { EventClaims } from './events/EventClaims.ts';
 import { createTableEventClaims } from './events/createTableEventClaims.ts';
 import type { ArmEventDeps } from './events/handleArmChanges.ts';
 import type { Logger } from './logging.ts';
-import type { ResyncDeps } from './resync/runResync.ts';
+import type { EngineDeps } from './reconcile/EngineDeps.ts';
 import { connectServiceBusRedelivery } from './watch/serviceBusRedelivery.ts';
 import type { WatchRedelivery } from './watch/WatchRedelivery.ts';
 
@@ -52,7 +53,7 @@ export interface Services {
    */
   readonly watchRedelivery: WatchRedelivery | undefined;
   /** Dependencies of a resync, logging to `logger`. Every key read is ordered through the key ledger. */
-  resyncDeps(logger: Logger): ResyncDeps;
+  engineDeps(logger: Logger): EngineDeps;
   /** Dependencies of the ARM event path, logging to `logger`. */
   armEventDeps(logger: Logger): ArmEventDeps;
 }
@@ -125,7 +126,7 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
           credential,
         })
       : undefined);
-  const resyncDeps = (logger: Logger): ResyncDeps => ({
+  const engineDeps = (logger: Logger): EngineDeps => ({
     clusters,
     index,
     connect,
@@ -146,18 +147,13 @@ export function createServices(config: Config, overrides: ServiceOverrides = {})
     ledger,
     eventClaims,
     watchRedelivery,
-    resyncDeps,
+    engineDeps,
     armEventDeps: (logger) => ({
-      ...resyncDeps(logger),
+      ...engineDeps(logger),
       ...(overrides.staleRetryDelaysInMs ? { staleRetryDelaysInMs: overrides.staleRetryDelaysInMs } : {}),
       ...(overrides.clockSkewInMs !== undefined ? { clockSkewInMs: overrides.clockSkewInMs } : {}),
     }),
   };
-}
-
-/** A credential that always returns one fixed token (local development against the simulator only). */
-export function staticTokenCredential(token: string): TokenCredential {
-  return { getToken: () => Promise.resolve({ token, expiresOnTimestamp: Date.now() + 3_600_000 }) };
 }
 
 function credentialFor(config: Config): TokenCredential {

@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import type { Logger } from '../shared/logging.ts';
 import { errorFields, silentLogger } from '../shared/logging.ts';
-import { ownership } from '../shared/reconcile/ownership.ts';
+import { ownership } from '../shared/kube/ownership.ts';
 import type { WatchEventType, WatchKind } from '../shared/watch/WatchMessage.ts';
 import { watchMessageSchema, watchMessageVersion } from '../shared/watch/WatchMessage.ts';
 import type { InformerFactory, WatchedResource, WatchInformer } from './kubeInformers.ts';
@@ -9,6 +11,8 @@ import type { WatchedObject } from './projectMetadata.ts';
 import type { PublishCounters } from './PublishBuffer.ts';
 import { PublishBuffer } from './PublishBuffer.ts';
 import type { WatchPublisher } from './WatchPublisher.ts';
+import { isDnsSubdomain } from '../shared/kube/names.ts';
+import { Backoff } from './Backoff.ts';
 
 /** Options of {@link ClusterWatcher}. */
 export interface ClusterWatcherOptions {
@@ -79,7 +83,7 @@ interface InformerState {
   connected: boolean;
   failingSince?: number | undefined;
   lastError?: string | undefined;
-  backoffMs: number;
+  readonly backoff: Backoff;
   restartTimer?: NodeJS.Timeout | undefined;
 }
 
@@ -155,7 +159,7 @@ export class ClusterWatcher {
           `watcher for ${this.#options.cluster} not synced after ${timeoutInMs} ms (${why.join('; ')})`,
         );
       }
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
   }
 
@@ -228,11 +232,12 @@ export class ClusterWatcher {
   }
 
   #createState(resource: WatchedResource): InformerState {
+    const restart = this.#options.restartBackoff ?? { initialMs: 1_000, maxMs: 30_000 };
     const state: InformerState = {
       resource,
       synced: false,
       connected: false,
-      backoffMs: 0,
+      backoff: new Backoff(restart.initialMs, restart.maxMs),
       informer: this.#options.informers(resource, {
         onListed: () => {
           this.#counters.lists += 1;
@@ -268,22 +273,21 @@ export class ClusterWatcher {
     }
     state.failingSince = undefined;
     state.lastError = undefined;
-    state.backoffMs = 0;
+    state.backoff.reset();
   }
 
   #onError(state: InformerState, err: unknown): void {
     if (this.#stopped) return;
-    const { initialMs, maxMs } = this.#options.restartBackoff ?? { initialMs: 1_000, maxMs: 30_000 };
     this.#counters.watchErrors += 1;
     state.connected = false;
     state.failingSince ??= this.#now();
     state.lastError = err instanceof Error ? err.message.slice(0, 300) : 'unknown error';
-    state.backoffMs = Math.min(maxMs, state.backoffMs ? state.backoffMs * 2 : initialMs);
+    const retryInMs = state.backoff.next();
     this.#logger.warn(
       {
         cluster: this.#options.cluster,
         kind: state.resource.kind,
-        retryInMs: state.backoffMs,
+        retryInMs,
         ...errorFields(err),
       },
       'watch failed; restarting the informer',
@@ -292,7 +296,7 @@ export class ClusterWatcher {
     state.restartTimer = setTimeout(() => {
       state.restartTimer = undefined;
       if (!this.#stopped) void this.#startInformer(state);
-    }, state.backoffMs);
+    }, retryInMs);
     state.restartTimer.unref();
   }
 
@@ -342,11 +346,9 @@ export class ClusterWatcher {
   }
 }
 
-const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
 /** The KeyBinding a Secret belongs to: our binding annotation, else its KeyBinding ownerReference. */
 function ownerOf(obj: WatchedObject): string | undefined {
   const annotated = obj.metadata.annotations?.[ownership.bindingAnnotation];
   const candidate = annotated ?? obj.metadata.ownerReferences?.find((r) => r.kind === 'KeyBinding')?.name;
-  return candidate && candidate.length <= 253 && dnsSubdomain.test(candidate) ? candidate : undefined;
+  return candidate && isDnsSubdomain(candidate) ? candidate : undefined;
 }

@@ -2,6 +2,7 @@ import type { Logger } from '../shared/logging.ts';
 import { errorFields, silentLogger } from '../shared/logging.ts';
 import type { WatchMessage } from '../shared/watch/WatchMessage.ts';
 import type { WatchPublisher } from './WatchPublisher.ts';
+import { Backoff } from './Backoff.ts';
 
 /** Options of {@link PublishBuffer}. */
 export interface PublishBufferOptions {
@@ -45,15 +46,13 @@ export class PublishBuffer {
   readonly #entries = new Map<string, Entry>();
   readonly #publisher: WatchPublisher;
   readonly #coalesceMs: number;
-  readonly #retryInitialMs: number;
-  readonly #retryMaxMs: number;
+  readonly #backoff: Backoff;
   readonly #maxBatch: number;
   readonly #logger: Logger;
   readonly #now: () => number;
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Infinity;
   #inFlight: Promise<void> | undefined;
-  #backoffMs = 0;
   #retryAt = 0;
   #failingSince: number | undefined;
   #lastPublishedAt: number | undefined;
@@ -62,8 +61,7 @@ export class PublishBuffer {
   constructor(options: PublishBufferOptions) {
     this.#publisher = options.publisher;
     this.#coalesceMs = options.coalesceMs ?? 500;
-    this.#retryInitialMs = options.retryInitialMs ?? 1_000;
-    this.#retryMaxMs = options.retryMaxMs ?? 30_000;
+    this.#backoff = new Backoff(options.retryInitialMs ?? 1_000, options.retryMaxMs ?? 30_000);
     this.#maxBatch = options.maxBatch ?? 100;
     this.#logger = options.logger ?? silentLogger;
     this.#now = options.now ?? Date.now;
@@ -166,16 +164,12 @@ export class PublishBuffer {
         this.#logger.info({ pending: this.#entries.size }, 'watch queue reachable again');
       }
       this.#failingSince = undefined;
-      this.#backoffMs = 0;
+      this.#backoff.reset();
       this.#retryAt = 0;
     } catch (err) {
       this.counters.publishFailures += 1;
       this.#failingSince ??= this.#now();
-      this.#backoffMs = Math.min(
-        this.#retryMaxMs,
-        this.#backoffMs ? this.#backoffMs * 2 : this.#retryInitialMs,
-      );
-      this.#retryAt = this.#now() + Math.round(this.#backoffMs * (0.8 + Math.random() * 0.4));
+      this.#retryAt = this.#now() + Math.round(this.#backoff.next() * (0.8 + Math.random() * 0.4));
       this.#logger.warn(
         { pending: this.#entries.size, retryInMs: this.#retryAt - this.#now(), ...errorFields(err) },
         'publishing watch messages failed; keeping them and retrying',

@@ -3,7 +3,7 @@ import type { WatchMessage } from '../shared/watch/WatchMessage.ts';
 /**
  * Where the watcher sends cluster watch messages: the Service Bus queue in production
  * (`serviceBusPublisher.ts`), an in-process queue in tests and the demo
- * (`scripts/localstack/memoryQueue.ts`).
+ * (`testkit/memoryQueue.ts`).
  */
 export interface WatchPublisher {
   /**

@@ -2,7 +2,7 @@ import type { Informer, KubeConfig, ObjectCache } from '@kubernetes/client-node'
 import { ListWatch } from '@kubernetes/client-node';
 
 import { keyBindingApi } from '../shared/bindings/KeyBinding.ts';
-import { ownership } from '../shared/reconcile/ownership.ts';
+import { ownership } from '../shared/kube/ownership.ts';
 import type { WatchKind } from '../shared/watch/WatchMessage.ts';
 import { listMetadata } from './listMetadata.ts';
 import { MetadataWatch } from './MetadataWatch.ts';

@@ -1,7 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 
 import { keyBindingApi } from '../shared/bindings/KeyBinding.ts';
-import { ownership } from '../shared/reconcile/ownership.ts';
+import { ownership } from '../shared/kube/ownership.ts';
 
 /** The only fields the watcher keeps of any object: identity, version and our ownership marks. */
 export interface WatchedObject extends KubernetesObject {

@@ -4,19 +4,15 @@ import names from '../infra/config/names.json' with { type: 'json' };
 import { ErrorCode, ValidationError } from '../shared/errors.ts';
 import type { LogLevel } from '../shared/logging.ts';
 import { describeIssues } from '../shared/describeIssues.ts';
+import { dnsLabelPattern } from '../shared/kube/names.ts';
 
 const schema = z.object({
-  KEYSYNC_CLUSTER_NAME: z
-    .string()
-    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be the name the cluster is registered under'),
+  KEYSYNC_CLUSTER_NAME: z.string().regex(dnsLabelPattern, 'must be the name the cluster is registered under'),
   KEYSYNC_SERVICEBUS_NAMESPACE: z
     .string()
     .regex(/^[A-Za-z0-9.-]+$/, 'must be a host name such as sb-x.servicebus.windows.net'),
   KEYSYNC_WATCH_QUEUE: z.string().min(1).max(260).default(names.serviceBus.watchQueue),
-  KEYSYNC_WATCH_NAMESPACE: z
-    .string()
-    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/)
-    .optional(),
+  KEYSYNC_WATCH_NAMESPACE: z.string().regex(dnsLabelPattern, 'must be a namespace name').optional(),
   KEYSYNC_HEALTH_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
   KEYSYNC_COALESCE_MS: z.coerce.number().int().min(0).max(60_000).default(500),
   KEYSYNC_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

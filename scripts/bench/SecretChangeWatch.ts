@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 
 import { Watch } from '@kubernetes/client-node';
 
-import { ownership } from '../../shared/reconcile/ownership.ts';
+import { ownership } from '../../shared/kube/ownership.ts';
 import type { BenchCluster } from './startBenchEnvironment.ts';
 
 /** One change of one Secret. */

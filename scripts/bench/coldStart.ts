@@ -17,7 +17,7 @@ import { pathToFileURL } from 'node:url';
 
 import { Command } from 'commander';
 
-import { repoRoot } from '../localstack/repoRoot.ts';
+import { repoRoot } from '../../testkit/repoRoot.ts';
 import { buildPackage } from '../package.ts';
 
 /** One thing to import, and the import times measured for it. */

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { repoRoot } from '../localstack/repoRoot.ts';
+import { repoRoot } from '../../testkit/repoRoot.ts';
 
 /** The cold-start measurement, or why there is none. */
 export type ColdStartResult =

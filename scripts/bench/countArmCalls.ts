@@ -1,5 +1,5 @@
-import type { ArmCall } from '../localstack/armSimulator/ArmSimulator.ts';
-import { operationMatches } from '../localstack/armSimulator/CallLog.ts';
+import type { ArmCall } from '../../testkit/armSimulator/ArmSimulator.ts';
+import { operationMatches } from '../../testkit/armSimulator/CallLog.ts';
 
 /** ARM calls as the simulator answered them (its call log), by kind. */
 export interface ArmCallCounts {

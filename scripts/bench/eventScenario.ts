@@ -7,7 +7,7 @@
 import { createArmEventHandler } from '../../functions/onArmEvent.ts';
 import { keyBindingApi } from '../../shared/bindings/KeyBinding.ts';
 import type { Services } from '../../shared/createServices.ts';
-import { startEventGridEndpoint } from '../localstack/eventGridEndpoint.ts';
+import { startEventGridEndpoint } from '../../testkit/eventGridEndpoint.ts';
 import { instrumentDeps } from './instrumentDeps.ts';
 import type { EventRun } from './measureEventRun.ts';
 import { measureEventRun } from './measureEventRun.ts';

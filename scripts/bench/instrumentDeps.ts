@@ -9,8 +9,8 @@ import type { ClusterStore } from '../../shared/clusters/ClusterStore.ts';
 import type { KeyLedger } from '../../shared/keys/KeyLedger.ts';
 import type { KeyProvider } from '../../shared/keys/KeyProvider.ts';
 import type { ClusterClient } from '../../shared/kube/ClusterClient.ts';
-import type { KeyProviderLookup } from '../../shared/reconcile/preflightBinding.ts';
-import type { ResyncDeps } from '../../shared/resync/runResync.ts';
+import type { KeyProviderLookup } from '../../shared/keys/KeyProvider.ts';
+import type { EngineDeps } from '../../shared/reconcile/EngineDeps.ts';
 import type { Timeline } from './Timeline.ts';
 
 /**
@@ -18,7 +18,7 @@ import type { Timeline } from './Timeline.ts';
  * @param deps - resync or ARM-event dependencies
  * @param timeline - where spans go
  */
-export function instrumentDeps<T extends ResyncDeps>(deps: T, timeline: Timeline): T {
+export function instrumentDeps<T extends EngineDeps>(deps: T, timeline: Timeline): T {
   return {
     ...deps,
     index: timedIndex(deps.index, timeline),

@@ -3,7 +3,7 @@ import { availableParallelism, cpus, loadavg, release, totalmem, type as osType 
 
 import { VersionApi } from '@kubernetes/client-node';
 
-import { repoRoot } from '../localstack/repoRoot.ts';
+import { repoRoot } from '../../testkit/repoRoot.ts';
 import type { BenchCluster } from './startBenchEnvironment.ts';
 
 /** What the numbers were measured on. */

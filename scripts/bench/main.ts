@@ -7,8 +7,8 @@
  * them: docs/benchmarks.md.
  */
 import { formatTable } from '../demo/formatTable.ts';
-import { startLocalStack } from '../localstack/startLocalStack.ts';
-import type { LocalStack } from '../localstack/startLocalStack.ts';
+import { startLocalStack } from '../../testkit/startLocalStack.ts';
+import type { LocalStack } from '../../testkit/startLocalStack.ts';
 import type { BenchReport } from './BenchReport.ts';
 import { runColdStartScenario } from './coldStartScenario.ts';
 import { formatMachine, loadAverageNow, machineInfo } from './machineInfo.ts';

@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 
 import type { Services } from '../../shared/createServices.ts';
-import type { ResyncReport } from '../../shared/reconcile/ResyncReport.ts';
+import type { ResyncReport } from '../../shared/reconcile/SyncReport.ts';
 import type { ResyncRequest } from '../../shared/resync/runResync.ts';
 import { runResync } from '../../shared/resync/runResync.ts';
 import { countRequests, requestsOf, writeVerbs } from './apiserverRequests.ts';
@@ -51,7 +51,7 @@ export async function measureResyncWrites(
     env.sim.resetCalls();
     const cpu = env.cpu.start();
     const t0 = performance.now();
-    const report = await runResync(services.resyncDeps(env.logger), request);
+    const report = await runResync(services.engineDeps(env.logger), request);
     const wallMs = performance.now() - t0;
     const cpuSeconds = cpu();
     await new Promise((r) => setTimeout(r, settleMs));

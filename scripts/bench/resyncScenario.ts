@@ -108,7 +108,7 @@ export async function runResyncScenario(
   const cpu = env.cpu.start();
   timeline.reset();
   const t0 = performance.now();
-  const report = await runResync(instrumentDeps(services.resyncDeps(env.logger), timeline), request);
+  const report = await runResync(instrumentDeps(services.engineDeps(env.logger), timeline), request);
   const wallMs = performance.now() - t0;
   const cpuSeconds = cpu();
   const counts = await requests();

@@ -4,24 +4,16 @@
  * for the cluster registry and binding index. The engine runs as the `keysync-service` token user exactly as
  * in the integration tests; every cluster is registered by kubeconfig.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 
-import { keyBindingApi } from '../../shared/bindings/KeyBinding.ts';
-import { loadConfig } from '../../shared/config.ts';
-import { createServices } from '../../shared/createServices.ts';
 import type { Services } from '../../shared/createServices.ts';
 import { createJsonLogger } from '../../shared/logging.ts';
 import type { Logger } from '../../shared/logging.ts';
-import { applyManifests, waitForCrd } from '../localstack/applyManifests.ts';
-import { ArmSimulator } from '../localstack/armSimulator/ArmSimulator.ts';
-import type { ClusterDescription } from '../localstack/startLocalStack.ts';
-import { renderKubeconfig } from '../localstack/renderKubeconfig.ts';
-import { repoRoot } from '../localstack/repoRoot.ts';
+import type { ArmSimulator } from '../../testkit/armSimulator/ArmSimulator.ts';
+import { installEngineManifests, startEngine } from '../../testkit/startEngine.ts';
+import type { ClusterDescription } from '../../testkit/startLocalStack.ts';
+import { renderKubeconfig } from '../../testkit/renderKubeconfig.ts';
 import { CpuMeter } from './CpuMeter.ts';
 
 /** Subscription of every simulated resource. */
@@ -85,36 +77,20 @@ export async function startBenchEnvironment(o: BenchEnvironmentOptions): Promise
   const first = o.clusters[0];
   const serviceToken = first?.tokens[serviceUser];
   if (!serviceToken) throw new Error(`cluster ${first?.name ?? '(none)'} has no ${serviceUser} token`);
-  const sim = await ArmSimulator.start({
-    tokens: { [serviceToken]: serviceUser },
-    latencyInMs: o.armLatencyInMs,
+  const engine = await startEngine({
+    serviceToken,
+    servicePrincipal: serviceUser,
+    sim: { latencyInMs: o.armLatencyInMs },
+    azuriteConnectionString: o.azuriteConnectionString,
+    uniqueTablesPrefix: 'bench',
   });
-  const dir = await mkdtemp(join(tmpdir(), 'keysync-bench-'));
-  const stop = async () => {
-    await sim.stop();
-    await rm(dir, { recursive: true, force: true });
-  };
   try {
-    const caFile = join(dir, 'arm-ca.pem');
-    await writeFile(caFile, sim.caPem, { mode: 0o600 });
     const clusters = await Promise.all(o.clusters.map(prepareCluster));
-    const suffix = randomUUID().replace(/-/g, '').slice(0, 12);
     const warnings: string[] = [];
     const logger = createJsonLogger((_level, line) => warnings.push(line), 'warn');
     const services = (armWritesBurst = 200) =>
-      createServices(
-        loadConfig({
-          KEYSYNC_ARM_ENDPOINT: sim.url,
-          KEYSYNC_ARM_CA_FILE: caFile,
-          KEYSYNC_TABLES_CONNECTION_STRING: o.azuriteConnectionString,
-          KEYSYNC_CLUSTERS_TABLE: `benchclusters${suffix}`,
-          KEYSYNC_BINDINGS_TABLE: `benchbindings${suffix}`,
-          KEYSYNC_DEV_BEARER_TOKEN: serviceToken,
-          KEYSYNC_ALLOW_KUBECONFIG_CLUSTERS: 'true',
-          KEYSYNC_ARM_WRITES_BURST: String(armWritesBurst),
-        }),
-      );
-    const registry = services().clusters;
+      engine.createServices({ KEYSYNC_ARM_WRITES_BURST: String(armWritesBurst) });
+    const registry = engine.services.clusters;
     for (const c of clusters) {
       await registry.upsert({
         name: c.name,
@@ -135,9 +111,18 @@ export async function startBenchEnvironment(o: BenchEnvironmentOptions): Promise
       ),
       ...(o.azuritePid ? [{ label: 'azurite', pid: o.azuritePid }] : []),
     ]);
-    return { sim, clusters, namespacePrefix: o.namespacePrefix, cpu, warnings, logger, services, stop };
+    return {
+      sim: engine.sim,
+      clusters,
+      namespacePrefix: o.namespacePrefix,
+      cpu,
+      warnings,
+      logger,
+      services,
+      stop: () => engine.stop(),
+    };
   } catch (err) {
-    await stop();
+    await engine.stop();
     throw err;
   }
 }
@@ -158,9 +143,7 @@ async function prepareCluster(d: ClusterDescription): Promise<BenchCluster> {
     });
   const admin = new KubeConfig();
   admin.loadFromString(render(adminUser, adminToken));
-  await applyManifests(admin, join(repoRoot, 'infra/k8s/keybinding-crd.yaml'));
-  await applyManifests(admin, join(repoRoot, 'infra/k8s/service-rbac.yaml'));
-  await waitForCrd(admin, `${keyBindingApi.plural}.${keyBindingApi.group}`);
+  await installEngineManifests(admin);
   return {
     name: d.name,
     server: d.server,

@@ -1,3 +1,4 @@
+import { publicArmEndpoint } from '../../shared/arm/armClientOptions.ts';
 import { createDefaultKeyProviderRegistry, type KeyProviderRegistry } from '../../shared/keys/registry.ts';
 
 /**
@@ -9,7 +10,7 @@ import { createDefaultKeyProviderRegistry, type KeyProviderRegistry } from '../.
 export function catalogueOnlyRegistry(): KeyProviderRegistry {
   const refuse = () => Promise.reject(new Error('catalogue only: no ARM calls'));
   return createDefaultKeyProviderRegistry({
-    connection: { endpoint: 'https://management.azure.com', credential: { getToken: refuse } },
+    connection: { endpoint: publicArmEndpoint, credential: { getToken: refuse } },
     rateLimiter: { acquire: refuse },
   });
 }

@@ -3,7 +3,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 
 import type { Services } from '../../shared/createServices.ts';
 import type { DemoCluster } from './DemoCluster.ts';
-import { startWatchPath } from './startWatchPath.ts';
+import { installWatcherManifests, startWatchPath } from '../../testkit/startWatchPath.ts';
 
 /** Options of {@link demoDriftRepair}. */
 export interface DriftRepairOptions {
@@ -50,18 +50,20 @@ export async function demoDriftRepair(options: DriftRepairOptions): Promise<Drif
   const { cluster, namespace, secretName, print } = options;
   const timeout = options.timeoutInMs ?? 30_000;
   const core = cluster.admin.makeApiClient(CoreV1Api);
+  const watcherUser = options.watcherKubeConfig?.getCurrentUser()?.name;
+  await installWatcherManifests(cluster.admin, { objects: 'role', watcherUser: watcherUser ?? null });
   const path = await startWatchPath({
-    cluster,
-    watcherKubeConfig: options.watcherKubeConfig,
+    watcherKubeConfigs: new Map([[cluster.name, options.watcherKubeConfig ?? cluster.admin]]),
     services: options.services,
     namespace,
     log: (line) => options.logLines.push(line),
     timeoutInMs: timeout,
+    settleOnStart: true,
   });
   try {
     print('');
     print(
-      `Drift repair: watcher (metadata only, as ${path.watcherUser}) -> ` +
+      `Drift repair: watcher (metadata only, as ${watcherUser ?? 'admin'}) -> ` +
         `queue (in-process stand-in for Service Bus) -> onClusterWatchEvent; nobody calls the resync`,
     );
     const original = await core.readNamespacedSecret({ namespace, name: secretName });

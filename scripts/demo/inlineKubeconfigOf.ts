@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 
 import type { KubeConfig } from '@kubernetes/client-node';
 
-import { renderKubeconfig } from '../localstack/renderKubeconfig.ts';
+import { renderKubeconfig } from '../../testkit/renderKubeconfig.ts';
 
 /**
  * A kubeconfig holding only inline material for the current context of `kc`, which the service accepts (it

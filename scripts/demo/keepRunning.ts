@@ -1,10 +1,11 @@
 import { createArmEventHandler } from '../../functions/onArmEvent.ts';
-import { resourceTypeInfo } from '../localstack/armSimulator/resourceTypes.ts';
-import { startEventGridEndpoint } from '../localstack/eventGridEndpoint.ts';
+import { resourceTypeInfo } from '../../testkit/armSimulator/resourceTypes.ts';
+import { startEventGridEndpoint } from '../../testkit/eventGridEndpoint.ts';
+import { installWatcherManifests, startWatchPath, type WatchPath } from '../../testkit/startWatchPath.ts';
 import type { DemoEnvironment } from './DemoCluster.ts';
 import type { LiveDemo } from './runDemo.ts';
 import { demo, demoIds } from './seedDemo.ts';
-import { startWatchPath, type WatchPath } from './startWatchPath.ts';
+
 import { readyLine, tryItCommands } from './tryItCommands.ts';
 
 /** Options of {@link keepRunning}. */
@@ -38,12 +39,15 @@ export async function keepRunning(options: KeepRunningOptions): Promise<void> {
   const paths: WatchPath[] = [];
   try {
     for (const cluster of env.clusters) {
+      const watcherUser = cluster.watcher?.getCurrentUser()?.name;
+      await installWatcherManifests(cluster.admin, { objects: 'role', watcherUser: watcherUser ?? null });
       paths.push(
         await startWatchPath({
-          cluster,
-          watcherKubeConfig: cluster.watcher,
+          watcherKubeConfigs: new Map([[cluster.name, cluster.watcher ?? cluster.admin]]),
           services: live.services,
           log: log(`onClusterWatchEvent ${cluster.name}`),
+          timeoutInMs: 30_000,
+          settleOnStart: true,
         }),
       );
     }

@@ -1,20 +1,16 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { HttpRequest, InvocationContext } from '../../functions/azureFunctions.ts';
 import { createClustersHandler } from '../../functions/clusters.ts';
 import { createArmEventHandler } from '../../functions/onArmEvent.ts';
 import { createResyncHandler } from '../../functions/resync.ts';
-import { loadConfig } from '../../shared/config.ts';
-import { createServices, type Services } from '../../shared/createServices.ts';
-import type { ResyncReport } from '../../shared/reconcile/ResyncReport.ts';
-import { ArmSimulator } from '../localstack/armSimulator/ArmSimulator.ts';
-import { startEventGridEndpoint } from '../localstack/eventGridEndpoint.ts';
-import { removeDirOnHostExit } from '../localstack/processRegistry.ts';
+import type { Services } from '../../shared/createServices.ts';
+import type { ResyncReport } from '../../shared/reconcile/SyncReport.ts';
+import type { ArmSimulator } from '../../testkit/armSimulator/ArmSimulator.ts';
+import { startEngine } from '../../testkit/startEngine.ts';
+import { startEventGridEndpoint } from '../../testkit/eventGridEndpoint.ts';
 import type { DemoEnvironment } from './DemoCluster.ts';
 import { formatTable } from './formatTable.ts';
 import { demo, demoIds, sampleBindings, seedCluster, seedResources } from './seedDemo.ts';
@@ -66,14 +62,16 @@ export async function runDemo(
 ): Promise<DemoResult> {
   const servicePrincipal = 'aks-keysync';
   const userToken = randomBytes(16).toString('hex');
-  const sim = await ArmSimulator.start({
-    tokens: { [env.serviceToken]: servicePrincipal, [userToken]: 'demo-user' },
-    lroDurationInMs: 300,
+  const engine = await startEngine({
+    serviceToken: env.serviceToken,
+    servicePrincipal,
+    otherTokens: { [userToken]: 'demo-user' },
+    sim: { lroDurationInMs: 300 },
+    azuriteConnectionString: env.azuriteConnectionString,
   });
+  const { sim, services, armCaFile } = engine;
   const logLines: string[] = [];
   const reports: ResyncReport[] = [];
-  const dir = mkdtempSync(join(tmpdir(), 'keysync-demo-'));
-  const unregisterDir = removeDirOnHostExit(dir);
   try {
     seedResources(sim);
     print(
@@ -84,17 +82,6 @@ export async function runDemo(
       `KeyBinding CRD, RBAC and sample bindings applied in namespace '${demo.namespace}' of ${env.clusters.map((c) => c.name).join(', ')}`,
     );
 
-    const armCaFile = join(dir, 'arm-ca.pem');
-    writeFileSync(armCaFile, sim.caPem);
-    const services = createServices(
-      loadConfig({
-        KEYSYNC_ARM_ENDPOINT: sim.url,
-        KEYSYNC_ARM_CA_FILE: armCaFile,
-        KEYSYNC_TABLES_CONNECTION_STRING: env.azuriteConnectionString,
-        KEYSYNC_DEV_BEARER_TOKEN: env.serviceToken,
-        KEYSYNC_ALLOW_KUBECONFIG_CLUSTERS: 'true',
-      }),
-    );
     const provider = () => Promise.resolve(services);
     const context = (functionName: string) =>
       new InvocationContext({
@@ -220,9 +207,7 @@ export async function runDemo(
     await options.afterwards?.({ sim, services, armCaFile, userToken });
     return { reports, logLines, keyValues, armOperations };
   } finally {
-    await sim.stop();
-    rmSync(dir, { recursive: true, force: true });
-    unregisterDir();
+    await engine.stop();
   }
 }
 

@@ -1,11 +1,8 @@
-import { join } from 'node:path';
-
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 
 import { keyBindingApi } from '../../shared/bindings/KeyBinding.ts';
-import type { ArmSimulator } from '../localstack/armSimulator/ArmSimulator.ts';
-import { applyManifests, waitForCrd } from '../localstack/applyManifests.ts';
-import { repoRoot } from '../localstack/repoRoot.ts';
+import type { ArmSimulator } from '../../testkit/armSimulator/ArmSimulator.ts';
+import { installEngineManifests } from '../../testkit/startEngine.ts';
 import type { DemoCluster } from './DemoCluster.ts';
 
 /** The demo's simulated subscription and resources. */
@@ -75,10 +72,7 @@ export function sampleBindings(clusterIndex: number): Array<{ name: string; spec
 
 /** Installs the CRD and the service's RBAC, creates the demo namespace and the sample bindings. */
 export async function seedCluster(cluster: DemoCluster, index: number): Promise<void> {
-  const root = repoRoot;
-  await applyManifests(cluster.admin, join(root, 'infra/k8s/keybinding-crd.yaml'));
-  await applyManifests(cluster.admin, join(root, 'infra/k8s/service-rbac.yaml'));
-  await waitForCrd(cluster.admin, `${keyBindingApi.plural}.${keyBindingApi.group}`);
+  await installEngineManifests(cluster.admin);
   const core = cluster.admin.makeApiClient(CoreV1Api);
   const custom = cluster.admin.makeApiClient(CustomObjectsApi);
   await core.createNamespace({ body: { metadata: { name: demo.namespace } } }).catch(ignoreConflict);

@@ -1,6 +1,6 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 
-import { ownership } from '../../shared/reconcile/ownership.ts';
+import { ownership } from '../../shared/kube/ownership.ts';
 import type { DemoCluster } from './DemoCluster.ts';
 
 /** A Secret the demo watches. */

@@ -5,8 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { V1ValidatingWebhookConfiguration } from '@kubernetes/client-node';
 
-import { secretOwner } from '../../shared/reconcile/ownership.ts';
-import { generateTlsMaterial } from '../localstack/armSimulator/generateTlsMaterial.ts';
+import { secretOwner } from '../../shared/kube/ownership.ts';
+import { generateTlsMaterial } from '../../testkit/armSimulator/generateTlsMaterial.ts';
 
 /** What the webhook answers to the service's Secret writes in one cluster. */
 export type WebhookMode = 'allow' | 'fail' | 'hang';

@@ -21,7 +21,7 @@ import { networkFaults } from './faults/networkFaults.ts';
 import { restartFaults } from './faults/restartFaults.ts';
 import { secretWriteFaults } from './faults/secretWriteFaults.ts';
 import { FaultTimeline } from './FaultTimeline.ts';
-import { KeyLedger } from './KeyLedger.ts';
+import { IssuedKeys } from './IssuedKeys.ts';
 import { BindingChurn } from './load/BindingChurn.ts';
 import { HandEdits } from './load/HandEdits.ts';
 import { createKeyBinding, listKeyBindings } from './load/keyBindings.ts';
@@ -103,7 +103,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   async function soak(s: SoakStack, obs: SecretObserver): Promise<SoakResult> {
     const resources = seedResources(s);
     const model = new SoakModel(resources);
-    const ledger = new KeyLedger(
+    const ledger = new IssuedKeys(
       (id) => s.sim.keyHistory(id),
       resources.map((r) => r.id),
     );

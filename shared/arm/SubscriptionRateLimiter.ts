@@ -3,6 +3,7 @@
  * subscription with a token bucket of 200 and a refill of 10/s; the engine takes a token here before every
  * listKeys so a full resync stays inside that budget instead of provoking 429s.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Time source, injectable for tests. */
 export interface RateLimiterClock {
@@ -40,22 +41,15 @@ interface Bucket {
 /** The real clock. */
 export const systemClock: RateLimiterClock = {
   now: () => Date.now(),
-  sleep: (ms, abortSignal) =>
-    new Promise<void>((resolve, reject) => {
-      if (abortSignal?.aborted) {
-        reject(abortReason(abortSignal));
-        return;
-      }
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(abortReason(abortSignal as AbortSignal));
-      };
-      const timer = setTimeout(() => {
-        abortSignal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      abortSignal?.addEventListener('abort', onAbort, { once: true });
-    }),
+  async sleep(ms, abortSignal) {
+    try {
+      await sleep(ms, undefined, abortSignal ? { signal: abortSignal } : {});
+    } catch (err) {
+      // node:timers/promises rejects with its own AbortError; callers expect the signal's reason.
+      if (abortSignal?.aborted) throw abortReason(abortSignal);
+      throw err;
+    }
+  },
 };
 
 /** The signal's reason when it is an Error, else an `AbortError`. */

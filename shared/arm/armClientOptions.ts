@@ -3,10 +3,11 @@
  * classic: arm-rediscache) talks to ARM: endpoint, token scope, TLS trust, retries, per-attempt timeout.
  */
 import type { TokenCredential } from '@azure/identity';
+import names from '../../infra/config/names.json' with { type: 'json' };
 import { ErrorCode, KeySyncError } from '../errors.ts';
 
-/** The public-cloud ARM endpoint. */
-export const publicArmEndpoint = 'https://management.azure.com';
+/** The public-cloud ARM endpoint (from infra/config/names.json, which the Bicep reads too). */
+export const publicArmEndpoint: string = names.defaults.armEndpoint;
 
 /** How to reach ARM. */
 export interface ArmConnection {

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { ErrorCode, ValidationError } from '../errors.ts';
 import type { KeyBinding } from './KeyBinding.ts';
 import { describeIssues } from '../describeIssues.ts';
+import { dnsSubdomainPattern } from '../kube/names.ts';
 
-const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const dataKey = /^[-._a-zA-Z0-9]+$/;
 /**
  * Kubernetes refuses `.`, `..` and any key starting with `..` as Secret data keys (they would be path
@@ -18,7 +18,7 @@ const destination = z.strictObject({
     .string()
     .min(1)
     .max(253)
-    .regex(dnsSubdomain, 'must be a DNS subdomain (lower case, digits, - and .)'),
+    .regex(dnsSubdomainPattern, 'must be a DNS subdomain (lower case, digits, - and .)'),
   key: z
     .string()
     .min(1)

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ErrorCode, ValidationError } from '../errors.ts';
 import { describeIssues } from '../describeIssues.ts';
 import { parseInlineKubeconfig } from '../kube/parseInlineKubeconfig.ts';
+import { dnsLabelPattern } from '../kube/names.ts';
 
 /** One allow-list entry: bindings in namespaces matching `namespaces` may bind resources under `resourceIdPrefix`. */
 export interface AllowRule {
@@ -23,10 +24,8 @@ export interface ClusterRegistration {
   readonly allow: readonly AllowRule[];
 }
 
-const clusterName = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
 const schema = z.strictObject({
-  name: z.string().regex(clusterName, 'must be 1-63 lower-case letters, digits or -'),
+  name: z.string().regex(dnsLabelPattern, 'must be 1-63 lower-case letters, digits or -'),
   aksResourceId: z
     .string()
     .regex(/\/providers\/Microsoft\.ContainerService\/managedClusters\/[^/]+$/i, 'must be an AKS cluster ID')

@@ -3,7 +3,8 @@ import { ContainerServiceClient } from '@azure/arm-containerservice';
 import { parse as parseYaml } from 'yaml';
 
 import { parseResourceId } from '../arm/parseResourceId.ts';
-import { defaultAzureTimeoutInMs } from '../config.ts';
+import { perSubscription } from '../arm/perSubscription.ts';
+import { defaultAzureTimeoutInMs } from '../timeouts/defaultAzureTimeout.ts';
 import { ErrorCode, KeySyncError } from '../errors.ts';
 import { withDeadline } from '../timeouts/withDeadline.ts';
 import type { AksEndpointResolver, ClusterEndpoint } from './ClusterConnector.ts';
@@ -29,15 +30,9 @@ export interface AksEndpointResolverDeps {
  * @param deps - identity, client options, error mapping, bound
  */
 export function createAksEndpointResolver(deps: AksEndpointResolverDeps): AksEndpointResolver {
-  const clients = new Map<string, ContainerServiceClient>();
-  const clientFor = (subscriptionId: string) => {
-    let c = clients.get(subscriptionId);
-    if (!c) {
-      c = new ContainerServiceClient(deps.credential, subscriptionId, deps.clientOptions);
-      clients.set(subscriptionId, c);
-    }
-    return c;
-  };
+  const clientFor = perSubscription(
+    (subscriptionId) => new ContainerServiceClient(deps.credential, subscriptionId, deps.clientOptions),
+  );
 
   return async (aksResourceId) => {
     const id = parseResourceId(aksResourceId);

@@ -9,6 +9,7 @@ import {
   storageError,
   tableDeadline,
 } from '../tables/tableHelpers.ts';
+import { retryLostRaces } from '../retryLostRaces.ts';
 import type { ClaimResult, EventClaim, EventClaims, EventClaimTimes } from './EventClaims.ts';
 import { claimRowKey, defaultClaimLeaseInMs, defaultClaimRetentionInMs } from './EventClaims.ts';
 
@@ -35,6 +36,8 @@ export interface TableEventClaimsOptions extends EventClaimTimes {
 const partitionKey = 'events';
 /** Attempts when claims race (a takeover or release between our reads and writes); then report in-progress. */
 const maxRounds = 3;
+/** Thrown by a claim round that lost a race (the entity changed or went away meanwhile): go again. */
+const raced = new Error('claim raced');
 
 /**
  * {@link EventClaims} in the binding index's table, partition `events`, one row per event ID. A claim is
@@ -67,8 +70,8 @@ export function createTableEventClaims(
     claim: { eventId, takenOver, token: etag ?? '*' },
   });
 
-  /** One round: create, or read what is there and take it over if it expired. Undefined = raced, go again. */
-  const round = async (eventId: string, now: Date): Promise<ClaimResult | undefined> => {
+  /** One round: create, or read what is there and take it over if it expired. Throws `raced` to go again. */
+  const round = async (eventId: string, now: Date): Promise<ClaimResult> => {
     const fresh = entity(eventId, 'in-progress', new Date(now.getTime() + lease));
     try {
       return claimed(eventId, (await bounded((o) => table.createEntity(fresh, o))).etag, false);
@@ -79,7 +82,7 @@ export function createTableEventClaims(
     try {
       seen = await bounded((o) => table.getEntity<ClaimEntity>(partitionKey, fresh.rowKey, o));
     } catch (err) {
-      if (isNotFound(err)) return undefined; // released meanwhile
+      if (isNotFound(err)) throw raced; // released meanwhile
       throw err;
     }
     const until = new Date(seen.expiresAt);
@@ -89,7 +92,7 @@ export function createTableEventClaims(
       const res = await bounded((o) => table.updateEntity(fresh, 'Replace', { etag, ...o }));
       return claimed(eventId, res.etag, true);
     } catch (err) {
-      if (statusOf(err) === 412 || isNotFound(err)) return undefined; // taken over or released meanwhile
+      if (statusOf(err) === 412 || isNotFound(err)) throw raced; // taken over or released meanwhile
       throw err;
     }
   };
@@ -98,12 +101,14 @@ export function createTableEventClaims(
     async claim(eventId, now) {
       await ensureTable();
       try {
-        for (let i = 0; i < maxRounds; i++) {
-          const result = await round(eventId, now);
-          if (result) return result;
-        }
-        return { status: 'in-progress', until: now };
+        return await retryLostRaces(
+          maxRounds,
+          (err) => err === raced,
+          () => round(eventId, now),
+        );
       } catch (err) {
+        // Raced every round: another instance is busy with the event.
+        if (err === raced) return { status: 'in-progress', until: now };
         throw storageError(`claim event ${eventId.slice(0, 64)}`, err);
       }
     },

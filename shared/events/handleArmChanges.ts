@@ -4,15 +4,15 @@ import { errorFields } from '../logging.ts';
 import type { RegenerateEvent } from '../keys/KeyLedger.ts';
 import type { LoadedCluster } from '../reconcile/LoadedCluster.ts';
 import { loadCluster } from '../reconcile/loadCluster.ts';
-import type { BindingReport, ClusterFailure, PassOutcome } from '../reconcile/ResyncReport.ts';
-import { retryableFailures } from '../reconcile/ResyncReport.ts';
+import type { BindingReport, ClusterFailure, PassOutcome } from '../reconcile/SyncReport.ts';
+import { retryableFailures } from '../reconcile/SyncReport.ts';
 import type { ClusterSource } from '../reconcile/syncClusters.ts';
 import { syncClusters } from '../reconcile/syncClusters.ts';
-import type { ResyncDeps } from '../resync/runResync.ts';
+import type { EngineDeps } from '../reconcile/EngineDeps.ts';
 import type { ArmChange } from './ArmChange.ts';
 
-/** What the ARM event path needs beyond a resync's dependencies. */
-export interface ArmEventDeps extends ResyncDeps {
+/** What the ARM event path needs beyond the engine's dependencies. */
+export interface ArmEventDeps extends EngineDeps {
   /** Waits between stale reads after a regeneration (default about 15 s in all). */
   readonly staleRetryDelaysInMs?: readonly number[];
   /** Clock skew tolerated between ARM event times and ours (default 0, see ADR 0005). */

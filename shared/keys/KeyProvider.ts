@@ -69,3 +69,8 @@ export interface KeyProvider {
     options?: FetchValuesOptions,
   ): Promise<FetchedValues>;
 }
+
+/** Finds the provider for a resource type; throws `UnsupportedResourceType` naming it when there is none. */
+export interface KeyProviderLookup {
+  get(resourceType: string): KeyProvider;
+}

@@ -2,6 +2,7 @@ import type { TableClient } from '@azure/data-tables';
 
 import type { TableStoreOptions } from '../tables/tableHelpers.ts';
 import { createTableOnce, isNotFound, storageError, tableDeadline } from '../tables/tableHelpers.ts';
+import { retryLostRaces } from '../retryLostRaces.ts';
 import type { KeyLedger, KeySighting, RegenerateEvent } from './KeyLedger.ts';
 import {
   announceRegeneration,
@@ -55,36 +56,44 @@ export function createTableKeyLedger(
   return {
     async observe(resourceKey, fingerprint, span, record, event) {
       await ensureTable();
-      for (let attempt = 1; ; attempt++) {
-        const { history, events: known, etag } = await read(resourceKey);
-        const events = event ? announceRegeneration(known, event) : known;
-        const verdict = judgeWithRegenerations({ history, events }, fingerprint, span, {
-          clockSkewInMs,
-          now: span.endedAt,
-        });
-        const announced = events.length !== known.length;
-        if (!record || (verdict.kind !== 'new' && !announced)) return verdict;
-        const entity: LedgerEntity = {
-          partitionKey,
-          rowKey: row(resourceKey),
-          history: JSON.stringify(
-            verdict.kind === 'new' ? appendSighting(history, verdict.sighting) : history,
-          ),
-          events: JSON.stringify(events),
-        };
-        try {
-          if (etag) await bounded((o) => table.updateEntity(entity, 'Replace', { ...o, etag }));
-          else await bounded((o) => table.createEntity(entity, o));
+      const recordError = (err: unknown) => storageError(`record a key sighting of ${resourceKey}`, err);
+      try {
+        return await retryLostRaces(maxAttempts, isLostRace, async () => {
+          const { history, events: known, etag } = await read(resourceKey);
+          const events = event ? announceRegeneration(known, event) : known;
+          const verdict = judgeWithRegenerations({ history, events }, fingerprint, span, {
+            clockSkewInMs,
+            now: span.endedAt,
+          });
+          const announced = events.length !== known.length;
+          if (!record || (verdict.kind !== 'new' && !announced)) return verdict;
+          const entity: LedgerEntity = {
+            partitionKey,
+            rowKey: row(resourceKey),
+            history: JSON.stringify(
+              verdict.kind === 'new' ? appendSighting(history, verdict.sighting) : history,
+            ),
+            events: JSON.stringify(events),
+          };
+          try {
+            if (etag) await bounded((o) => table.updateEntity(entity, 'Replace', { ...o, etag }));
+            else await bounded((o) => table.createEntity(entity, o));
+          } catch (err) {
+            throw isLostRace(err) ? err : recordError(err);
+          }
           return verdict;
-        } catch (err) {
-          const status = (err as { statusCode?: number }).statusCode;
-          const lostRace = status === 412 || status === 409;
-          if (!lostRace || attempt >= maxAttempts)
-            throw storageError(`record a key sighting of ${resourceKey}`, err);
-        }
+        });
+      } catch (err) {
+        throw isLostRace(err) ? recordError(err) : err;
       }
     },
   };
+}
+
+/** A conditional write that lost to another process (ETag changed, or the entity was created meanwhile). */
+function isLostRace(err: unknown): boolean {
+  const status = (err as { statusCode?: number }).statusCode;
+  return status === 412 || status === 409;
 }
 
 function parseHistory(json: string | undefined): KeySighting[] {

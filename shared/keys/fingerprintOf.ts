@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-
+import { hashSortedEntries } from '../hashSortedEntries.ts';
 import type { KeyValues } from './KeyProvider.ts';
 
 /**
@@ -11,11 +10,5 @@ import type { KeyValues } from './KeyProvider.ts';
  * @returns lower-case hex
  */
 export function fingerprintOf(values: KeyValues, names: readonly string[]): string {
-  const h = createHash('sha256');
-  for (const n of [...names].sort())
-    h.update(n)
-      .update('\0')
-      .update(values.get(n) ?? '')
-      .update('\0');
-  return h.digest('hex');
+  return hashSortedEntries(Object.fromEntries(names.map((n) => [n, values.get(n) ?? ''])));
 }

@@ -12,11 +12,11 @@ import { bindingEvents, buildBindingStatus } from './bindingStatus.ts';
 import type { BindingInput, BindingPlan } from './collectDesiredSecrets.ts';
 import { collectDesiredSecrets, secretKey } from './collectDesiredSecrets.ts';
 import type { LoadedCluster } from './LoadedCluster.ts';
-import { secretOwner } from './ownership.ts';
-import type { SecretOwner } from './ownership.ts';
-import type { BindingReport } from './ResyncReport.ts';
-import { summariseAction } from './ResyncReport.ts';
-import { applyBindingPlan } from './SecretWriter.ts';
+import { secretOwner } from '../kube/ownership.ts';
+import type { SecretOwner } from '../kube/ownership.ts';
+import type { BindingReport } from './SyncReport.ts';
+import { summariseAction } from './SyncReport.ts';
+import { applyBindingPlan } from './applyBindingPlan.ts';
 
 /** Options for {@link applyToCluster}. */
 export interface ApplyToClusterOptions {

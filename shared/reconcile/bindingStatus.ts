@@ -1,7 +1,7 @@
 import type { KeyBinding } from '../bindings/KeyBinding.ts';
 import type { BindingEvent } from '../kube/ClusterClient.ts';
 import { parseResourceId } from '../arm/parseResourceId.ts';
-import type { BindingReport } from './ResyncReport.ts';
+import type { BindingReport } from './SyncReport.ts';
 
 /** The Ready condition as written to `.status.conditions`. */
 export interface ReadyCondition {

@@ -4,7 +4,7 @@ import { ErrorCode, KeySyncError } from '../errors.ts';
 import type { KeyValues } from '../keys/KeyProvider.ts';
 import type { KeyGeneration } from './createResourceFetcher.ts';
 import { hashSecretData } from './hashSecretData.ts';
-import type { SecretOwner } from './ownership.ts';
+import type { SecretOwner } from '../kube/ownership.ts';
 
 /** A Secret one binding should own, with its full data. */
 export interface DesiredSecret {

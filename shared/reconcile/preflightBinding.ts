@@ -4,13 +4,9 @@ import type { KeyBinding } from '../bindings/KeyBinding.ts';
 import { bindingLabel } from '../bindings/KeyBinding.ts';
 import type { AllowRule } from '../clusters/ClusterRegistration.ts';
 import { isBindingAllowed } from '../clusters/isBindingAllowed.ts';
-import { ErrorCode, isKeySyncError, KeySyncError, ValidationError } from '../errors.ts';
-import type { KeyProvider } from '../keys/KeyProvider.ts';
-
-/** Finds the provider for a resource type; throws `UnsupportedResourceType` naming it when there is none. */
-export interface KeyProviderLookup {
-  get(resourceType: string): KeyProvider;
-}
+import { ErrorCode, isKeySyncError, KeySyncError } from '../errors.ts';
+import type { KeyProvider, KeyProviderLookup } from '../keys/KeyProvider.ts';
+import { unknownValuesError } from '../keys/unknownValuesError.ts';
 
 /** A binding cleared to fetch: its parsed resource, provider and the value names it maps. */
 export interface ClearedBinding {
@@ -46,16 +42,12 @@ export function preflightBinding(
     }
     const provider = providers.get(resource.resourceType);
     const wanted = Object.keys(binding.secrets).sort();
-    const unknown = wanted.filter((v) => !provider.valueNames.includes(v));
-    if (unknown.length > 0) {
-      return new ValidationError(
-        ErrorCode.InvalidBinding,
-        `KeyBinding ${bindingLabel(binding)} asks for ${unknown.map((u) => `'${u}'`).join(', ')}, which ` +
-          `${resource.resourceType} does not provide; valid value names: ${provider.valueNames.join(', ')}`,
-        unknown.map((u) => `spec.secrets.${u}: unknown value name`),
-        { details: { binding: bindingLabel(binding) } },
-      );
-    }
+    const unknown = unknownValuesError(resource.resourceType, provider.valueNames, wanted, {
+      subject: `KeyBinding ${bindingLabel(binding)}`,
+      fieldPrefix: 'spec.secrets.',
+      details: { binding: bindingLabel(binding) },
+    });
+    if (unknown) return unknown;
     return { binding, resource, provider, wanted };
   } catch (err) {
     if (isKeySyncError(err)) return withBinding(err, binding);

@@ -10,9 +10,10 @@ import type { BindingInput } from './collectDesiredSecrets.ts';
 import type { ResourceFetcher, ResourceFetcherOptions, ResourceValues } from './createResourceFetcher.ts';
 import { createResourceFetcher } from './createResourceFetcher.ts';
 import type { LoadedCluster } from './LoadedCluster.ts';
-import type { ClearedBinding, KeyProviderLookup } from './preflightBinding.ts';
+import type { KeyProviderLookup } from '../keys/KeyProvider.ts';
+import type { ClearedBinding } from './preflightBinding.ts';
 import { preflightBinding } from './preflightBinding.ts';
-import type { BindingReport, ClusterFailure } from './ResyncReport.ts';
+import type { BindingReport, ClusterFailure } from './SyncReport.ts';
 import { toClusterFailure } from './toClusterFailure.ts';
 
 /** What {@link syncClusters} needs. */

@@ -1,5 +1,5 @@
 import { ErrorCode, isKeySyncError } from '../errors.ts';
-import type { ClusterFailure } from './ResyncReport.ts';
+import type { ClusterFailure } from './SyncReport.ts';
 
 /**
  * Describes why a whole cluster could not be reconciled, for reports.

@@ -3,15 +3,13 @@ import { z } from 'zod';
 import { ErrorCode, ValidationError } from '../errors.ts';
 import type { ResyncRequest } from './runResync.ts';
 import { describeIssues } from '../describeIssues.ts';
+import { dnsLabelPattern } from '../kube/names.ts';
 
 const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((s) => s === 'true')]);
 
 const schema = z.strictObject({
   cluster: z.string().min(1).max(63).optional(),
-  namespace: z
-    .string()
-    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a namespace name')
-    .optional(),
+  namespace: z.string().regex(dnsLabelPattern, 'must be a namespace name').optional(),
   resourceId: z
     .string()
     .regex(/^\/subscriptions\//i, 'must be an ARM resource ID')

@@ -1,14 +1,12 @@
-import type { BindingIndex } from '../bindings/BindingIndex.ts';
 import { indexEntriesOf } from '../bindings/indexEntriesOf.ts';
-import type { ClusterConnector } from '../clusters/ClusterConnector.ts';
-import type { ClusterStore } from '../clusters/ClusterStore.ts';
 import { ErrorCode, ValidationError } from '../errors.ts';
 import { errorFields } from '../logging.ts';
 import type { LoadedCluster } from '../reconcile/LoadedCluster.ts';
 import { loadCluster } from '../reconcile/loadCluster.ts';
-import type { ResyncReport } from '../reconcile/ResyncReport.ts';
-import { countActions } from '../reconcile/ResyncReport.ts';
-import type { ClusterSource, SyncDeps } from '../reconcile/syncClusters.ts';
+import type { ResyncReport } from '../reconcile/SyncReport.ts';
+import { countActions } from '../reconcile/SyncReport.ts';
+import type { EngineDeps } from '../reconcile/EngineDeps.ts';
+import type { ClusterSource } from '../reconcile/syncClusters.ts';
 import { syncClusters } from '../reconcile/syncClusters.ts';
 import { toClusterFailure } from '../reconcile/toClusterFailure.ts';
 
@@ -21,14 +19,6 @@ export interface ResyncRequest {
   readonly dryRun?: boolean | undefined;
 }
 
-/** What {@link runResync} needs. */
-export interface ResyncDeps extends SyncDeps {
-  readonly clusters: ClusterStore;
-  readonly connect: ClusterConnector;
-  /** Kept current by every resync: rebuilt per cluster by an unfiltered one. */
-  readonly index: BindingIndex;
-}
-
 /**
  * The manual (and scheduled) resync use-case: reads the bindings of every registered cluster that matches
  * the filters, and reconciles them. One unreachable cluster is reported and does not stop the others.
@@ -37,7 +27,7 @@ export interface ResyncDeps extends SyncDeps {
  * @returns a report per binding; never contains key material
  * @throws ValidationError (`ClusterNotRegistered`) when a cluster filter names no registered cluster
  */
-export async function runResync(deps: ResyncDeps, request: ResyncRequest): Promise<ResyncReport> {
+export async function runResync(deps: EngineDeps, request: ResyncRequest): Promise<ResyncReport> {
   const started = Date.now();
   const startedAt = deps.now().toISOString();
   const dryRun = request.dryRun === true;
@@ -99,7 +89,7 @@ export async function runResync(deps: ResyncDeps, request: ResyncRequest): Promi
 }
 
 /** The index is a cache: a failure to update it is logged, never fatal (the next resync rebuilds it). */
-async function updateIndex(deps: ResyncDeps, cluster: LoadedCluster, complete: boolean): Promise<void> {
+async function updateIndex(deps: EngineDeps, cluster: LoadedCluster, complete: boolean): Promise<void> {
   const entries = indexEntriesOf(cluster.bindings);
   try {
     if (complete) await deps.index.replaceCluster(cluster.registration.name, entries);

@@ -1,6 +1,6 @@
 import type { TableClient } from '@azure/data-tables';
 
-import { defaultAzureTimeoutInMs } from '../config.ts';
+import { defaultAzureTimeoutInMs } from '../timeouts/defaultAzureTimeout.ts';
 import { ErrorCode, KeySyncError } from '../errors.ts';
 import { isDeadlineExceeded, withDeadline } from '../timeouts/withDeadline.ts';
 

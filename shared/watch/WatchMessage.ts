@@ -4,6 +4,7 @@ import { z } from 'zod';
 
 import { ErrorCode, ValidationError } from '../errors.ts';
 import { describeIssues } from '../describeIssues.ts';
+import { dnsLabelPattern, dnsSubdomainPattern, maxDnsSubdomainLength } from '../kube/names.ts';
 
 /** The watch message format version this code writes and reads. */
 export const watchMessageVersion = 1;
@@ -18,22 +19,22 @@ export const WatchEventType = { Added: 'added', Modified: 'modified', Deleted: '
 /** One of {@link WatchEventType}'s values. */
 export type WatchEventType = (typeof WatchEventType)[keyof typeof WatchEventType];
 
-const clusterName = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
 const v1 = z.strictObject({
   version: z.literal(watchMessageVersion),
-  cluster: z.string().regex(clusterName, 'must be a registered cluster name'),
+  cluster: z.string().regex(dnsLabelPattern, 'must be a registered cluster name'),
   kind: z.enum([WatchKind.KeyBinding, WatchKind.Secret]),
   eventType: z.enum([WatchEventType.Added, WatchEventType.Modified, WatchEventType.Deleted]),
-  namespace: z.string().max(63).regex(dnsLabel, 'must be a namespace name'),
-  name: z.string().max(253).regex(dnsSubdomain, 'must be an object name'),
+  namespace: z.string().regex(dnsLabelPattern, 'must be a namespace name'),
+  name: z.string().max(maxDnsSubdomainLength).regex(dnsSubdomainPattern, 'must be an object name'),
   uid: z.string().min(1).max(64).optional(),
   resourceVersion: z.string().min(1).max(64),
   generation: z.number().int().nonnegative().optional(),
   /** Secrets only: the KeyBinding named by the Secret's ownership annotation or ownerReference. */
-  owner: z.string().max(253).regex(dnsSubdomain, 'must be a KeyBinding name').optional(),
+  owner: z
+    .string()
+    .max(maxDnsSubdomainLength)
+    .regex(dnsSubdomainPattern, 'must be a KeyBinding name')
+    .optional(),
   observedAt: z.iso.datetime({ offset: true }),
 });
 

@@ -3,7 +3,7 @@ import type { ServiceBusMessage } from '@azure/service-bus';
 /**
  * Where a watch message that failed for a passing reason goes to be delivered again later: the watch queue
  * itself, as a scheduled message (`shared/watch/serviceBusRedelivery.ts`), or the in-process queue of the
- * tests and the demo (`scripts/localstack/memoryQueue.ts`).
+ * tests and the demo (`testkit/memoryQueue.ts`).
  */
 export interface WatchRedelivery {
   /**

@@ -13,16 +13,16 @@ import {
 import type { ClusterClient } from '../kube/ClusterClient.ts';
 import { errorFields } from '../logging.ts';
 import type { LoadedCluster } from '../reconcile/LoadedCluster.ts';
-import type { BindingReport } from '../reconcile/ResyncReport.ts';
-import { retryableFailures } from '../reconcile/ResyncReport.ts';
+import type { BindingReport } from '../reconcile/SyncReport.ts';
+import { retryableFailures } from '../reconcile/SyncReport.ts';
 import { loadedSource, syncClusters } from '../reconcile/syncClusters.ts';
-import type { ResyncDeps } from '../resync/runResync.ts';
+import type { EngineDeps } from '../reconcile/EngineDeps.ts';
 import { isBindingInSync } from './isBindingInSync.ts';
 import type { WatchMessage } from './WatchMessage.ts';
 import { describeWatchMessage, parseWatchMessage, WatchKind } from './WatchMessage.ts';
 
 /** What {@link handleWatchMessage} needs: the cluster registry, connector, binding index and sync settings. */
-export type WatchHandlingDeps = ResyncDeps;
+export type WatchHandlingDeps = EngineDeps;
 
 /** What was done for one KeyBinding. */
 export type WatchBindingAction = 'reconciled' | 'in-sync' | 'removed';

@@ -1,7 +1,7 @@
 import type { KeyBinding } from '../bindings/KeyBinding.ts';
 import type { ClusterClient, SecretObject } from '../kube/ClusterClient.ts';
 import { hashSecretData } from '../reconcile/hashSecretData.ts';
-import { ownership, secretOwner } from '../reconcile/ownership.ts';
+import { ownership, secretOwner } from '../kube/ownership.ts';
 
 interface RecordedStatus {
   observedGeneration?: unknown;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 
 import { catalogueOnlyRegistry } from '../../scripts/crd/catalogueOnlyRegistry.ts';
-import { repoRoot } from '../../scripts/localstack/repoRoot.ts';
+import { repoRoot } from '../../testkit/repoRoot.ts';
 
 const registry = catalogueOnlyRegistry();
 

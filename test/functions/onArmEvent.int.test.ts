@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { createArmEventHandler } from '../../functions/onArmEvent.ts';
-import type { EventGridEndpoint } from '../../scripts/localstack/eventGridEndpoint.ts';
-import { startEventGridEndpoint } from '../../scripts/localstack/eventGridEndpoint.ts';
+import type { EventGridEndpoint } from '../../testkit/eventGridEndpoint.ts';
+import { startEventGridEndpoint } from '../../testkit/eventGridEndpoint.ts';
 import { createServices } from '../../shared/createServices.ts';
 import { runResync } from '../../shared/resync/runResync.ts';
 import type { EngineHarness } from '../support/engineHarness.ts';
@@ -63,7 +63,7 @@ beforeAll(async () => {
     });
   }
   // The first resync writes the Secrets and builds the binding index.
-  await runResync(h.services.resyncDeps(h.logger), { namespace: ns });
+  await runResync(h.services.engineDeps(h.logger), { namespace: ns });
   endpoint = await startEventGridEndpoint(
     createArmEventHandler(() => Promise.resolve(h.services)),
     (l) => handlerLogs.push(l),
@@ -141,7 +141,7 @@ describe('onArmEvent on real parts', () => {
       resourceId: storageId(rg, 'stdoomed'),
       secrets: { primaryKey: { name: 'doomed', key: 'KEY' } },
     });
-    await runResync(h.services.resyncDeps(h.logger), { namespace: ns, cluster: 'cluster-a' });
+    await runResync(h.services.engineDeps(h.logger), { namespace: ns, cluster: 'cluster-a' });
     const sub = h.sim.subscribeEvents({ url: endpoint.url });
     try {
       h.sim.deleteResource(storageId(rg, 'stdoomed'));

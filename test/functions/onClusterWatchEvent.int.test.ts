@@ -16,9 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { InvocationContext } from '../../functions/azureFunctions.ts';
 import { createWatchEventHandler } from '../../functions/onClusterWatchEvent.ts';
-import type { DeliveryMeta } from '../../scripts/localstack/memoryQueue.ts';
-import { MemoryQueue } from '../../scripts/localstack/memoryQueue.ts';
-import { renderKubeconfig } from '../../scripts/localstack/renderKubeconfig.ts';
+import type { DeliveryMeta } from '../../testkit/memoryQueue.ts';
+import { MemoryQueue } from '../../testkit/memoryQueue.ts';
+import { renderKubeconfig } from '../../testkit/renderKubeconfig.ts';
 import type { Services } from '../../shared/createServices.ts';
 import type { WatchMessage } from '../../shared/watch/WatchMessage.ts';
 import type { WatchRetryPolicy } from '../../shared/watch/watchRetryPolicy.ts';
@@ -26,7 +26,8 @@ import type { EngineHarness } from '../support/engineHarness.ts';
 import { startEngineHarness, storageId, subscriptionId } from '../support/engineHarness.ts';
 import { startTcpRelay } from '../support/tcpRelay.ts';
 import { adminKubeConfig, loadTestStack, testCluster } from '../support/testStack.ts';
-import { eventually, setBindingSpec } from '../support/watchPath.ts';
+import { eventually } from '../support/eventually.ts';
+import { setBindingSpec } from '../support/setBindingSpec.ts';
 
 let h: EngineHarness;
 let ns: string;

@@ -162,7 +162,7 @@ describe('/api/clusters (admin)', () => {
     // Stored anyway (e.g. written before this check): the connector refuses it too, and runs nothing.
     await h.services.clusters.upsert({ name: 'evil', kubeconfig, allow: [] });
     try {
-      const r = await runResync(h.services.resyncDeps(h.logger), { cluster: 'evil' });
+      const r = await runResync(h.services.engineDeps(h.logger), { cluster: 'evil' });
       expect(r.clusterFailures).toMatchObject([{ cluster: 'evil', retryable: false }]);
     } finally {
       await h.services.clusters.remove('evil');

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { unzipSync } from 'fflate';
 
-import { repoRoot } from '../../scripts/localstack/repoRoot.ts';
+import { repoRoot } from '../../testkit/repoRoot.ts';
 import { loadConfig } from '../../shared/config.ts';
 
 /** The package, exactly: anything else (tests, sources, node_modules, local settings) is a defect. */
@@ -174,6 +174,15 @@ describe('npm run package', () => {
     expect(Buffer.from(zip['host.json'] ?? []).equals(readFileSync(join(repoRoot, 'host.json')))).toBe(true);
   });
 
+  it('bundles no file of testkit/, test/ or scripts/ (the source maps name every bundled file)', () => {
+    const sources = Object.entries(zip)
+      .filter(([path]) => path.endsWith('.map'))
+      .flatMap(([, data]) => (JSON.parse(new TextDecoder().decode(data)) as { sources: string[] }).sources);
+    expect(sources.some((s) => /(^|\/)shared\/createServices\.ts$/.test(s))).toBe(true);
+    const ours = sources.filter((s) => !s.includes('node_modules/'));
+    expect(ours.filter((s) => /(^|\/)(testkit|test|scripts)\//.test(s))).toEqual([]);
+  });
+
   it('ships a package.json that is ESM, names the bundle as main and has no dependencies', () => {
     expect(packageJson.type).toBe('module');
     expect(packageJson.main).toBe('dist/functions/index.js');
@@ -195,7 +204,7 @@ describe('npm run package', () => {
     await writeFile(join(work, 'fakeCore.cjs'), FAKE_CORE_CJS);
     await writeFile(join(work, 'smoke.mjs'), SMOKE_MJS);
     const bundleUrl = pathToFileURL(join(extracted, packageJson.main ?? '')).href;
-    const clustersFunction = names.functions.registerCluster ?? '';
+    const clustersFunction = names.functions.clusters ?? '';
     const r = runNode(
       ['--require', join(work, 'fakeCore.cjs'), join(work, 'smoke.mjs'), bundleUrl, clustersFunction],
       extracted,

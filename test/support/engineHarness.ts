@@ -4,30 +4,23 @@
  * registry (a table per harness), and `createServices()` configured exactly as the function app would be.
  * The engine talks to Kubernetes as the low-privilege `keysync-service` user, never as admin.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 
 import type { KubeConfig } from '@kubernetes/client-node';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 
-import { ArmSimulator } from '../../scripts/localstack/armSimulator/ArmSimulator.ts';
-import type { ArmSimulatorOptions } from '../../scripts/localstack/armSimulator/ArmSimulator.ts';
-import { applyManifests, waitForCrd } from '../../scripts/localstack/applyManifests.ts';
-import { renderKubeconfig } from '../../scripts/localstack/renderKubeconfig.ts';
+import type { ArmSimulator, ArmSimulatorOptions } from '../../testkit/armSimulator/ArmSimulator.ts';
+import { installEngineManifests, startEngine } from '../../testkit/startEngine.ts';
+import { renderKubeconfig } from '../../testkit/renderKubeconfig.ts';
 import { keyBindingApi } from '../../shared/bindings/KeyBinding.ts';
 import type { AllowRule } from '../../shared/clusters/ClusterRegistration.ts';
-import { loadConfig } from '../../shared/config.ts';
 import type { ServiceOverrides, Services } from '../../shared/createServices.ts';
-import { createServices } from '../../shared/createServices.ts';
 import { createJsonLogger } from '../../shared/logging.ts';
 import type { Logger } from '../../shared/logging.ts';
 import { adminKubeConfig, loadTestStack, testCluster } from './testStack.ts';
 
 /** Subscription used by the simulated resources. */
 export const subscriptionId = '11111111-2222-3333-4444-555555555555';
-const repo = new URL('../../', import.meta.url).pathname;
 
 /** The running harness. */
 export interface EngineHarness {
@@ -64,20 +57,18 @@ export interface EngineHarness {
  * @param overrides - service parts to replace (e.g. shorter stale-read waits)
  */
 export async function startEngineHarness(
-  simOptions: ArmSimulatorOptions = {},
+  simOptions: Omit<ArmSimulatorOptions, 'tokens'> = {},
   overrides: ServiceOverrides = {},
 ): Promise<EngineHarness> {
   const stack = loadTestStack();
-  const serviceToken = testCluster('cluster-a').tokens['keysync-service'] ?? '';
-  const sim = await ArmSimulator.start({
-    lroDurationInMs: 200,
-    ...simOptions,
-    tokens: { [serviceToken]: 'keysync-service' },
+  const engine = await startEngine({
+    serviceToken: testCluster('cluster-a').tokens['keysync-service'] ?? '',
+    sim: { lroDurationInMs: 200, ...simOptions },
+    azuriteConnectionString: stack.azurite?.connectionString ?? '',
+    uniqueTablesPrefix: '',
+    settings: { KEYSYNC_KUBE_TIMEOUT_MS: '5000' },
+    overrides,
   });
-  const dir = mkdtempSync(join(tmpdir(), 'keysync-harness-'));
-  const caFile = join(dir, 'arm-ca.pem');
-  writeFileSync(caFile, sim.caPem);
-
   const admin = {} as Record<
     'cluster-a' | 'cluster-b',
     { kc: KubeConfig; core: CoreV1Api; custom: CustomObjectsApi }
@@ -85,33 +76,19 @@ export async function startEngineHarness(
   try {
     for (const name of ['cluster-a', 'cluster-b'] as const) {
       const kc = adminKubeConfig(name);
-      await applyManifests(kc, join(repo, 'infra/k8s/keybinding-crd.yaml'));
-      await applyManifests(kc, join(repo, 'infra/k8s/service-rbac.yaml'));
-      await waitForCrd(kc, `${keyBindingApi.plural}.${keyBindingApi.group}`);
+      await installEngineManifests(kc);
       admin[name] = { kc, core: kc.makeApiClient(CoreV1Api), custom: kc.makeApiClient(CustomObjectsApi) };
     }
   } catch (err) {
-    await sim.stop();
+    await engine.stop();
     throw err;
   }
-
-  const tableSuffix = randomUUID().replace(/-/g, '').slice(0, 16);
+  const { sim: simulator, services } = engine;
   const logLines: string[] = [];
   const logger = createJsonLogger((_level, line) => logLines.push(line), 'debug');
-  const config = loadConfig({
-    KEYSYNC_ARM_ENDPOINT: sim.url,
-    KEYSYNC_ARM_CA_FILE: caFile,
-    KEYSYNC_TABLES_CONNECTION_STRING: stack.azurite?.connectionString ?? '',
-    KEYSYNC_CLUSTERS_TABLE: `clusters${tableSuffix}`,
-    KEYSYNC_BINDINGS_TABLE: `bindings${tableSuffix}`,
-    KEYSYNC_DEV_BEARER_TOKEN: serviceToken,
-    KEYSYNC_ALLOW_KUBECONFIG_CLUSTERS: 'true',
-    KEYSYNC_KUBE_TIMEOUT_MS: '5000',
-  });
-  const services = createServices(config, overrides);
 
   return {
-    sim,
+    sim: simulator,
     services,
     logLines,
     logger,
@@ -126,7 +103,7 @@ export async function startEngineHarness(
       const a = testCluster('cluster-a');
       const b = testCluster('cluster-b');
       const aksId = `/subscriptions/${subscriptionId}/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-a`;
-      sim.addManagedCluster({
+      simulator.addManagedCluster({
         id: aksId,
         server: a.server ?? '',
         caPem: Buffer.from(a.caData ?? '', 'base64').toString('utf8'),
@@ -166,9 +143,7 @@ export async function startEngineHarness(
         throw err;
       }
     },
-    async stop() {
-      await sim.stop();
-    },
+    stop: () => engine.stop(),
   };
 }
 

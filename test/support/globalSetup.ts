@@ -12,9 +12,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startLocalStack } from '../../scripts/localstack/startLocalStack.ts';
-import type { LocalStackDescription } from '../../scripts/localstack/startLocalStack.ts';
-import { removeDirOnHostExit } from '../../scripts/localstack/processRegistry.ts';
+import { startLocalStack } from '../../testkit/startLocalStack.ts';
+import type { LocalStackDescription } from '../../testkit/startLocalStack.ts';
+import { removeDirOnHostExit } from '../../testkit/processRegistry.ts';
 import { EXTERNAL_KUBECONFIG_ENV, TEST_CLUSTERS, TEST_STACK_ENV, TEST_STACK_HANDLE } from './testStack.ts';
 import type { TestStackHandle } from './testStack.ts';
 

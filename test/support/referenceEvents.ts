@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { repoRoot } from '../../scripts/localstack/repoRoot.ts';
+import { repoRoot } from '../../testkit/repoRoot.ts';
 
 /** Folder of the sample Event Grid deliveries (reference material beside the repository, read-only). */
 export const referenceEventsDir = join(repoRoot, '..', 'shared', 'reference', 'events');

@@ -9,11 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
-import type {
-  LocalStack,
-  ClusterDescription,
-  LocalStackDescription,
-} from '../../scripts/localstack/startLocalStack.ts';
+import type { LocalStack, ClusterDescription, LocalStackDescription } from '../../testkit/startLocalStack.ts';
 
 /** Environment variable holding the path of the stack description JSON. */
 export const TEST_STACK_ENV = 'KEYSYNC_TEST_STACK';

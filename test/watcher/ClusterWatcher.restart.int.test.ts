@@ -11,17 +11,17 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { CoreV1Api, CustomObjectsApi, KubeConfig as KubeConfigClass } from '@kubernetes/client-node';
 
-import { applyManifests, waitForCrd } from '../../scripts/localstack/applyManifests.ts';
-import type { ControlPlane } from '../../scripts/localstack/ControlPlane.ts';
-import { startControlPlane } from '../../scripts/localstack/ControlPlane.ts';
-import { ensureKubeBinaries } from '../../scripts/localstack/kubeBinaries.ts';
-import { defaultTestUsers } from '../../scripts/localstack/TokenUser.ts';
+import { applyManifests, waitForCrd } from '../../testkit/applyManifests.ts';
+import type { ControlPlane } from '../../testkit/ControlPlane.ts';
+import { startControlPlane } from '../../testkit/ControlPlane.ts';
+import { ensureKubeBinaries } from '../../testkit/kubeBinaries.ts';
+import { defaultTestUsers } from '../../testkit/TokenUser.ts';
 import type { WatchMessage } from '../../shared/watch/WatchMessage.ts';
 import { ClusterWatcher } from '../../watcher/ClusterWatcher.ts';
 import { createKubeInformerFactory } from '../../watcher/kubeInformers.ts';
-import { MemoryQueue } from '../../scripts/localstack/memoryQueue.ts';
+import { MemoryQueue } from '../../testkit/memoryQueue.ts';
 import { loadTestStack } from '../support/testStack.ts';
-import { installWatcherManifests } from '../support/watchPath.ts';
+import { installWatcherManifests } from '../../testkit/startWatchPath.ts';
 import { until } from './fakeInformers.ts';
 
 const repo = new URL('../../', import.meta.url).pathname;

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { WatchMessage } from '../../shared/watch/WatchMessage.ts';
 import { parseWatchMessage } from '../../shared/watch/WatchMessage.ts';
 import { ClusterWatcher } from '../../watcher/ClusterWatcher.ts';
-import { MemoryQueue } from '../../scripts/localstack/memoryQueue.ts';
+import { MemoryQueue } from '../../testkit/memoryQueue.ts';
 import { bindingMeta, fakeInformers, secretMeta, until } from './fakeInformers.ts';
 
 let watcher: ClusterWatcher | undefined;

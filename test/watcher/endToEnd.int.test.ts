@@ -10,8 +10,9 @@ import type { WatchMessage } from '../../shared/watch/WatchMessage.ts';
 import type { EngineHarness } from '../support/engineHarness.ts';
 import { startEngineHarness, storageId, subscriptionId } from '../support/engineHarness.ts';
 import { testCluster, userKubeConfig } from '../support/testStack.ts';
-import type { WatchPath } from '../support/watchPath.ts';
-import { eventually, installWatcherManifests, setBindingSpec, startWatchPath } from '../support/watchPath.ts';
+import { installWatcherManifests, startWatchPath, type WatchPath } from '../../testkit/startWatchPath.ts';
+import { eventually } from '../support/eventually.ts';
+import { setBindingSpec } from '../support/setBindingSpec.ts';
 
 const clusters = ['cluster-a', 'cluster-b'] as const;
 type Cluster = (typeof clusters)[number];

@@ -10,13 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { CoreV1Api } from '@kubernetes/client-node';
 
-import { applyManifests, waitForCrd } from '../../scripts/localstack/applyManifests.ts';
+import { applyManifests, waitForCrd } from '../../testkit/applyManifests.ts';
 import { createKubeInformerFactory, watchedResources } from '../../watcher/kubeInformers.ts';
 import { listMetadata } from '../../watcher/listMetadata.ts';
 import { MetadataWatch } from '../../watcher/MetadataWatch.ts';
 import type { WatchedObject } from '../../watcher/projectMetadata.ts';
 import { adminKubeConfig, hasTokenUsers, testCluster, userKubeConfig } from '../support/testStack.ts';
-import { installWatcherManifests } from '../support/watchPath.ts';
+import { installWatcherManifests } from '../../testkit/startWatchPath.ts';
 import { until } from './fakeInformers.ts';
 
 const repo = new URL('../../', import.meta.url).pathname;

@@ -1,5 +1,5 @@
 import type { FaultTimeline } from '../FaultTimeline.ts';
-import type { KeyLedger, KeyRef } from '../KeyLedger.ts';
+import type { IssuedKeys, KeyRef } from '../IssuedKeys.ts';
 import type { ObservedSecret } from '../SecretObserver.ts';
 import type { FieldExpectation } from '../SoakModel.ts';
 import type { Violations } from '../Violations.ts';
@@ -38,7 +38,7 @@ interface FieldStatus {
 
 /** What the freshness check reads. */
 export interface FreshnessInputs {
-  readonly ledger: KeyLedger;
+  readonly ledger: IssuedKeys;
   readonly expectations: () => readonly FieldExpectation[];
   readonly secret: (cluster: string, namespace: string, name: string) => ObservedSecret | undefined;
   readonly faults: FaultTimeline;

@@ -1,4 +1,4 @@
-import { fingerprint } from '../KeyLedger.ts';
+import { fingerprint } from '../IssuedKeys.ts';
 import type { Violations } from '../Violations.ts';
 
 /** Length of the shortest piece of a key that counts as a leak (a third of a Storage key, most of a Redis one). */

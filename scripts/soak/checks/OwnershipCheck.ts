@@ -1,4 +1,4 @@
-import type { AuditLogReader } from '../AuditLogReader.ts';
+import type { AuditLogReader } from '../../../testkit/AuditLogReader.ts';
 import type { SecretWriteWebhook } from '../SecretWriteWebhook.ts';
 import type { Violations } from '../Violations.ts';
 

@@ -1,4 +1,4 @@
-import type { KeyLedger } from '../KeyLedger.ts';
+import type { IssuedKeys } from '../IssuedKeys.ts';
 import type { ObservedSecret } from '../SecretObserver.ts';
 import type { Violations } from '../Violations.ts';
 import { shortId } from './FreshnessCheck.ts';
@@ -10,13 +10,13 @@ import { shortId } from './FreshnessCheck.ts';
  * (a hand edit) are ignored; a deletion does not reset what was seen.
  */
 export class RegressionCheck {
-  readonly #ledger: KeyLedger;
+  readonly #ledger: IssuedKeys;
   readonly #violations: Violations;
   readonly #highest = new Map<string, { generation: number; fingerprint: string; rv: string }>();
   /** Observations checked. */
   observations = 0;
 
-  constructor(ledger: KeyLedger, violations: Violations) {
+  constructor(ledger: IssuedKeys, violations: Violations) {
     this.#ledger = ledger;
     this.#violations = violations;
   }

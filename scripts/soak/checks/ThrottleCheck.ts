@@ -1,5 +1,5 @@
-import type { ArmCall } from '../../localstack/armSimulator/ArmSimulator.ts';
-import type { ResyncReport } from '../../../shared/reconcile/ResyncReport.ts';
+import type { ArmCall } from '../../../testkit/armSimulator/ArmSimulator.ts';
+import type { ResyncReport } from '../../../shared/reconcile/SyncReport.ts';
 import type { Violations } from '../Violations.ts';
 import { shortId } from './FreshnessCheck.ts';
 

@@ -1,4 +1,4 @@
-import type { ArmSimulator, FaultHandle } from '../../localstack/armSimulator/ArmSimulator.ts';
+import type { ArmSimulator, FaultHandle } from '../../../testkit/armSimulator/ArmSimulator.ts';
 import type { FaultKind } from './Fault.ts';
 
 /**

@@ -1,5 +1,5 @@
-import type { DeliveryAdversity } from '../../localstack/armSimulator/EventSubscription.ts';
-import type { EventSubscriptionHandle } from '../../localstack/armSimulator/EventBus.ts';
+import type { DeliveryAdversity } from '../../../testkit/armSimulator/EventSubscription.ts';
+import type { EventSubscriptionHandle } from '../../../testkit/armSimulator/EventBus.ts';
 import type { Random } from '../Random.ts';
 import type { FaultKind } from './Fault.ts';
 

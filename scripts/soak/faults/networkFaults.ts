@@ -1,4 +1,4 @@
-import type { MemoryQueue } from '../../localstack/memoryQueue.ts';
+import type { MemoryQueue } from '../../../testkit/memoryQueue.ts';
 import type { SoakCluster } from '../startSoakStack.ts';
 import type { FaultKind } from './Fault.ts';
 

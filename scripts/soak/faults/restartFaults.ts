@@ -1,4 +1,4 @@
-import type { Azurite } from '../../localstack/Azurite.ts';
+import type { Azurite } from '../../../testkit/Azurite.ts';
 import type { SoakCluster } from '../startSoakStack.ts';
 import type { FaultKind } from './Fault.ts';
 

@@ -1,4 +1,4 @@
-import type { ArmSimulator } from '../../localstack/armSimulator/ArmSimulator.ts';
+import type { ArmSimulator } from '../../../testkit/armSimulator/ArmSimulator.ts';
 import type { FreshnessCheck } from '../checks/FreshnessCheck.ts';
 import type { Random } from '../Random.ts';
 import type { SoakModel, SoakResource } from '../SoakModel.ts';

@@ -1,6 +1,7 @@
 import type { ArmResourceId } from '../../arm/parseResourceId.ts';
-import { ErrorCode, KeySyncError, ValidationError } from '../../errors.ts';
+import { ErrorCode, KeySyncError } from '../../errors.ts';
 import type { FetchedValues } from '../KeyProvider.ts';
+import { unknownValuesError } from '../unknownValuesError.ts';
 
 /** How one value is produced from what was fetched. */
 export interface ValueSource<C> {
@@ -22,15 +23,10 @@ export function assertKnownValues<C>(
   resource: ArmResourceId,
   wanted: ReadonlySet<string>,
 ): void {
-  const unknown = [...wanted].filter((w) => !Object.hasOwn(catalogue, w));
-  if (unknown.length === 0) return;
-  throw new ValidationError(
-    ErrorCode.InvalidBinding,
-    `${resource.resourceType} does not provide ${unknown.map((u) => `'${u}'`).join(', ')}; valid value names: ` +
-      Object.keys(catalogue).join(', '),
-    unknown.map((u) => `${u}: unknown value name`),
-    { details: { resourceId: resource.id } },
-  );
+  const err = unknownValuesError(resource.resourceType, Object.keys(catalogue), wanted, {
+    details: { resourceId: resource.id },
+  });
+  if (err) throw err;
 }
 
 /** Whether any wanted value needs a key. */

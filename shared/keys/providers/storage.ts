@@ -4,7 +4,7 @@ import type { KeyProvider } from '../KeyProvider.ts';
 import { callArm } from './callArm.ts';
 import { dataPlaneDisabled } from './dataPlaneDisabled.ts';
 import type { KeyProviderDeps } from './KeyProviderDeps.ts';
-import { perSubscription } from './perSubscription.ts';
+import { perSubscription } from '../../arm/perSubscription.ts';
 import { assertKnownValues, needsKeys, pickValues, type ValueCatalogue } from './pickValues.ts';
 
 /** ARM type served. */

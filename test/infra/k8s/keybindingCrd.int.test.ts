@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 
-import { applyManifests, waitForCrd } from '../../../scripts/localstack/applyManifests.ts';
+import { applyManifests, waitForCrd } from '../../../testkit/applyManifests.ts';
 import { catalogueOnlyRegistry } from '../../../scripts/crd/catalogueOnlyRegistry.ts';
 import { valueNameRules } from '../../../scripts/crd/valueNameRules.ts';
 import { adminKubeConfig, loadTestStack } from '../../support/testStack.ts';

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
 
-import { repoRoot } from '../../../scripts/localstack/repoRoot.ts';
+import { repoRoot } from '../../../testkit/repoRoot.ts';
 import { adminKubeConfig, hasTokenUsers, loadTestStack } from '../../support/testStack.ts';
 
 const run = promisify(execFile);

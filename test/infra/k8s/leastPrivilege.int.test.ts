@@ -23,13 +23,9 @@ import { metadataAccept, openKubeGet } from '../../../watcher/kubeGet.ts';
 import type { EngineHarness } from '../../support/engineHarness.ts';
 import { startEngineHarness, storageId, subscriptionId } from '../../support/engineHarness.ts';
 import { hasTokenUsers, testCluster, userKubeConfig } from '../../support/testStack.ts';
-import type { WatchPath } from '../../support/watchPath.ts';
-import {
-  eventually,
-  installWatcherManifests,
-  setBindingSpec,
-  startWatchPath,
-} from '../../support/watchPath.ts';
+import { installWatcherManifests, startWatchPath, type WatchPath } from '../../../testkit/startWatchPath.ts';
+import { eventually } from '../../support/eventually.ts';
+import { setBindingSpec } from '../../support/setBindingSpec.ts';
 
 const run = hasTokenUsers('cluster-a') ? describe : describe.skip;
 const rg = 'rg-leastpriv';

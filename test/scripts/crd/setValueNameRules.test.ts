@@ -11,7 +11,7 @@ import { parse } from 'yaml';
 
 import { setValueNameRules } from '../../../scripts/crd/setValueNameRules.ts';
 import { valueNameRules } from '../../../scripts/crd/valueNameRules.ts';
-import { repoRoot } from '../../../scripts/localstack/repoRoot.ts';
+import { repoRoot } from '../../../testkit/repoRoot.ts';
 import type { KeyProvider } from '../../../shared/keys/KeyProvider.ts';
 import { KeyProviderRegistry } from '../../../shared/keys/registry.ts';
 

@@ -25,7 +25,7 @@ beforeAll(async () => {
       blobEndpoint: { name: 'orders-storage', key: 'BLOB_ENDPOINT' },
     },
   });
-  await runResync(h.services.resyncDeps(h.logger), { cluster: 'cluster-a', namespace: ns });
+  await runResync(h.services.engineDeps(h.logger), { cluster: 'cluster-a', namespace: ns });
 });
 
 afterAll(async () => {

@@ -13,10 +13,10 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { readyLine } from '../../../scripts/demo/tryItCommands.ts';
-import { reapOrphans } from '../../../scripts/localstack/ownedWorkDir.ts';
-import { isProcessRunning, processStartTime } from '../../../scripts/localstack/processInfo.ts';
-import { signalProcessGroup } from '../../../scripts/localstack/processRegistry.ts';
-import { repoRoot } from '../../../scripts/localstack/repoRoot.ts';
+import { reapOrphans } from '../../../testkit/ownedWorkDir.ts';
+import { isProcessRunning, processStartTime } from '../../../testkit/processInfo.ts';
+import { signalProcessGroup } from '../../../testkit/processRegistry.ts';
+import { repoRoot } from '../../../testkit/repoRoot.ts';
 
 const run = promisify(execFile);
 const bash = async (script: string) => (await run('bash', ['-c', script], { timeout: 30_000 })).stdout;

@@ -8,7 +8,7 @@ import { describe, expect, it } from '@jest/globals';
 import roleActions from '../../../infra/config/roleActions.json' with { type: 'json' };
 import type { DemoEnvironment } from '../../../scripts/demo/DemoCluster.ts';
 import { runDemo } from '../../../scripts/demo/runDemo.ts';
-import { renderKubeconfig } from '../../../scripts/localstack/renderKubeconfig.ts';
+import { renderKubeconfig } from '../../../testkit/renderKubeconfig.ts';
 import { adminKubeConfig, testCluster } from '../../support/testStack.ts';
 
 describe('demo run', () => {

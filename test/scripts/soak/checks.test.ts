@@ -5,13 +5,13 @@
  */
 import { describe, expect, it } from '@jest/globals';
 
-import type { ArmCall } from '../../../scripts/localstack/armSimulator/ArmSimulator.ts';
+import type { ArmCall } from '../../../testkit/armSimulator/ArmSimulator.ts';
 import { FreshnessCheck } from '../../../scripts/soak/checks/FreshnessCheck.ts';
 import { LeakCheck } from '../../../scripts/soak/checks/LeakCheck.ts';
 import { RegressionCheck } from '../../../scripts/soak/checks/RegressionCheck.ts';
 import { ThrottleCheck } from '../../../scripts/soak/checks/ThrottleCheck.ts';
 import { FaultTimeline } from '../../../scripts/soak/FaultTimeline.ts';
-import { fingerprint, KeyLedger } from '../../../scripts/soak/KeyLedger.ts';
+import { fingerprint, IssuedKeys } from '../../../scripts/soak/IssuedKeys.ts';
 import type { ObservedSecret } from '../../../scripts/soak/SecretObserver.ts';
 import type { FieldExpectation } from '../../../scripts/soak/SoakModel.ts';
 import { Violations } from '../../../scripts/soak/Violations.ts';
@@ -19,7 +19,7 @@ import { Violations } from '../../../scripts/soak/Violations.ts';
 const id = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st1';
 const key = (n: number) => Buffer.alloc(64, n).toString('base64'); // 88 characters, like a Storage key
 const history: Record<string, string[]> = { key1: [key(1)], key2: [key(2)] };
-const ledger = () => new KeyLedger(() => history, [id]);
+const ledger = () => new IssuedKeys(() => history, [id]);
 const connectionString = (k: string) =>
   `DefaultEndpointsProtocol=https;AccountName=st1;AccountKey=${k};BlobEndpoint=x`;
 
@@ -39,7 +39,7 @@ function secret(
   };
 }
 
-describe('KeyLedger', () => {
+describe('IssuedKeys', () => {
   it('tells which resource, key and generation a raw key or a connection string holds', () => {
     history.key1 = [key(1), key(3)];
     const l = ledger();

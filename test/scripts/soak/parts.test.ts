@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
-import { AuditLogReader, secretWriteAuditPolicy } from '../../../scripts/soak/AuditLogReader.ts';
+import { AuditLogReader, secretWriteAuditPolicy } from '../../../testkit/AuditLogReader.ts';
 import { BlackholeProxy } from '../../../scripts/soak/BlackholeProxy.ts';
 
 let echo: Server;

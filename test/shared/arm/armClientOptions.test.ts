@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RedisManagementClient } from '@azure/arm-rediscache';
 import { StorageManagementClient } from '@azure/arm-storage';
-import {
-  ArmSimulator,
-  staticTokenCredential,
-} from '../../../scripts/localstack/armSimulator/ArmSimulator.ts';
+import { ArmSimulator, staticTokenCredential } from '../../../testkit/armSimulator/ArmSimulator.ts';
 import {
   armClientOptions,
   armOperationOptions,

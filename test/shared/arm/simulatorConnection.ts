@@ -1,7 +1,4 @@
-import {
-  ArmSimulator,
-  staticTokenCredential,
-} from '../../../scripts/localstack/armSimulator/ArmSimulator.ts';
+import { ArmSimulator, staticTokenCredential } from '../../../testkit/armSimulator/ArmSimulator.ts';
 import type { ArmConnection } from '../../../shared/arm/armClientOptions.ts';
 
 /** Principal name (= bearer token) the tests call ARM as. */

@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TokenCredential } from '@azure/core-auth';
 
-import { ArmSimulator } from '../../../scripts/localstack/armSimulator/ArmSimulator.ts';
+import { ArmSimulator } from '../../../testkit/armSimulator/ArmSimulator.ts';
 import { armClientOptions } from '../../../shared/arm/armClientOptions.ts';
 import type { ArmConnection } from '../../../shared/arm/armClientOptions.ts';
 import { mapArmError } from '../../../shared/arm/mapArmError.ts';

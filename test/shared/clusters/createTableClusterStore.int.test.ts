@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { TableClient } from '@azure/data-tables';
 
-import { renderKubeconfig } from '../../../scripts/localstack/renderKubeconfig.ts';
+import { renderKubeconfig } from '../../../testkit/renderKubeconfig.ts';
 import { createTableClusterStore } from '../../../shared/clusters/createTableClusterStore.ts';
 import type { ClusterStore } from '../../../shared/clusters/ClusterStore.ts';
 import { ErrorCode, ValidationError } from '../../../shared/errors.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 
-import type { ArmEvent } from '../../../scripts/localstack/armSimulator/ArmSimulator.ts';
-import { inDeliverySchema } from '../../../scripts/localstack/armSimulator/ArmSimulator.ts';
+import type { ArmEvent } from '../../../testkit/armSimulator/ArmSimulator.ts';
+import { inDeliverySchema } from '../../../testkit/armSimulator/ArmSimulator.ts';
 import { ErrorCode, KeySyncError, ValidationError } from '../../../shared/errors.ts';
 import type { ArmChange, IgnoredEvent } from '../../../shared/events/ArmChange.ts';
 import { classifyArmEvent, createDeserializerLoader } from '../../../shared/events/classifyArmEvent.ts';

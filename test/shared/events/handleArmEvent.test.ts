@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 
-import { inDeliverySchema } from '../../../scripts/localstack/armSimulator/ArmSimulator.ts';
-import type { ArmEvent } from '../../../scripts/localstack/armSimulator/ArmSimulator.ts';
+import { inDeliverySchema } from '../../../testkit/armSimulator/ArmSimulator.ts';
+import type { ArmEvent } from '../../../testkit/armSimulator/ArmSimulator.ts';
 import { KeySyncError } from '../../../shared/errors.ts';
 import type { ArmChange } from '../../../shared/events/ArmChange.ts';
 import type { EventClaims } from '../../../shared/events/EventClaims.ts';

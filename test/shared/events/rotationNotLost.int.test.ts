@@ -15,11 +15,11 @@ import type { AddressInfo, Server, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { createArmEventHandler } from '../../../functions/onArmEvent.ts';
-import type { EventGridEndpoint } from '../../../scripts/localstack/eventGridEndpoint.ts';
-import { startEventGridEndpoint } from '../../../scripts/localstack/eventGridEndpoint.ts';
-import type { FailingWebhook } from '../../../scripts/localstack/FailingWebhook.ts';
-import { startFailingWebhook } from '../../../scripts/localstack/FailingWebhook.ts';
-import { renderKubeconfig } from '../../../scripts/localstack/renderKubeconfig.ts';
+import type { EventGridEndpoint } from '../../../testkit/eventGridEndpoint.ts';
+import { startEventGridEndpoint } from '../../../testkit/eventGridEndpoint.ts';
+import type { FailingWebhook } from '../../../testkit/FailingWebhook.ts';
+import { startFailingWebhook } from '../../../testkit/FailingWebhook.ts';
+import { renderKubeconfig } from '../../../testkit/renderKubeconfig.ts';
 import type { ClusterConnector } from '../../../shared/clusters/ClusterConnector.ts';
 import { handleArmChanges } from '../../../shared/events/handleArmChanges.ts';
 import { parseResourceId } from '../../../shared/arm/parseResourceId.ts';
@@ -76,7 +76,7 @@ describe('no rotation is lost', () => {
     const ns = await h.namespace('notlost');
     for (const c of ['cluster-a', 'cluster-b'] as const)
       await h.createBinding(c, ns, 'app', keyBinding('app'));
-    await runResync(h.services.resyncDeps(h.logger), { namespace: ns });
+    await runResync(h.services.engineDeps(h.logger), { namespace: ns });
     const revoked = h.sim.keysOf(st).key1;
     expect(await h.readSecret('cluster-a', ns, 'app')).toEqual({ KEY: revoked });
 
@@ -110,7 +110,7 @@ describe('no rotation is lost', () => {
   it('a resync that read the keys before a regeneration never writes them after the event wrote new ones', async () => {
     const ns = await h.namespace('notlost');
     await h.createBinding('cluster-a', ns, 'app', keyBinding('app'));
-    await runResync(h.services.resyncDeps(h.logger), { namespace: ns });
+    await runResync(h.services.engineDeps(h.logger), { namespace: ns });
     const old = h.sim.keysOf(st).key1;
 
     // A resync whose cluster is slow to answer: it has fetched the keys and waits before reading the Secrets.
@@ -122,7 +122,7 @@ describe('no rotation is lost', () => {
     const keysRead = new Promise<void>((r) => {
       fetched = r;
     });
-    const deps = h.services.resyncDeps(h.logger);
+    const deps = h.services.engineDeps(h.logger);
     const slowConnect: ClusterConnector = async (registration) =>
       withHeldSecretReads(await deps.connect(registration), gate, fetched);
     const resync = runResync({ ...deps, connect: slowConnect }, { cluster: 'cluster-a', namespace: ns });
@@ -166,7 +166,7 @@ describe('no rotation is lost', () => {
       resourceId: blobOnly,
       secrets: { primaryKey: { name: 'key', key: 'KEY' } },
     });
-    const r = await runResync(h.services.resyncDeps(h.logger), { cluster: 'cluster-a' });
+    const r = await runResync(h.services.engineDeps(h.logger), { cluster: 'cluster-a' });
     const bad = r.bindings.find((b) => b.namespace === nsBad);
     expect(bad).toMatchObject({ action: 'error', reason: 'InvalidBinding', retryable: false });
     expect(bad?.message).toContain('queueEndpoint');
@@ -183,7 +183,7 @@ describe('no rotation is lost', () => {
     try {
       const ns = await h.namespace('notlost');
       await h.createBinding('cluster-a', ns, 'app', keyBinding('app'));
-      await runResync(h.services.resyncDeps(h.logger), { cluster: 'cluster-a', namespace: ns });
+      await runResync(h.services.engineDeps(h.logger), { cluster: 'cluster-a', namespace: ns });
       const kubeconfig = renderKubeconfig({
         clusterName: 'blackhole',
         server: `https://127.0.0.1:${(hole.address() as AddressInfo).port}`,

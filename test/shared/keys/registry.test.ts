@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { staticTokenCredential } from '../../../scripts/localstack/armSimulator/ArmSimulator.ts';
+import { staticTokenCredential } from '../../../testkit/armSimulator/ArmSimulator.ts';
 import { SubscriptionRateLimiter } from '../../../shared/arm/SubscriptionRateLimiter.ts';
 import { ErrorCode, ValidationError } from '../../../shared/errors.ts';
 import type { KeyProvider } from '../../../shared/keys/KeyProvider.ts';

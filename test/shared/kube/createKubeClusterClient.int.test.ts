@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { RequestContext } from '@kubernetes/client-node';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 
-import { applyManifests, waitForCrd } from '../../../scripts/localstack/applyManifests.ts';
+import { applyManifests, waitForCrd } from '../../../testkit/applyManifests.ts';
 import { keyBindingApi } from '../../../shared/bindings/KeyBinding.ts';
 import { createKubeClusterClient } from '../../../shared/kube/createKubeClusterClient.ts';
 import { adminKubeConfig } from '../../support/testStack.ts';

@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
-import type { FailingWebhook } from '../../../scripts/localstack/FailingWebhook.ts';
-import { startFailingWebhook } from '../../../scripts/localstack/FailingWebhook.ts';
+import type { FailingWebhook } from '../../../testkit/FailingWebhook.ts';
+import { startFailingWebhook } from '../../../testkit/FailingWebhook.ts';
 import { runResync } from '../../../shared/resync/runResync.ts';
 import type { EngineHarness } from '../../support/engineHarness.ts';
 import { startEngineHarness, storageId, subscriptionId } from '../../support/engineHarness.ts';
@@ -40,7 +40,7 @@ describe('messages from the cluster are not copied', () => {
       resourceId: storageId(rg, 'stscrub'),
       secrets: { primaryKey: { name: 'app', key: 'KEY' } },
     });
-    const report = await runResync(h.services.resyncDeps(h.logger), { cluster: 'cluster-a', namespace: ns });
+    const report = await runResync(h.services.engineDeps(h.logger), { cluster: 'cluster-a', namespace: ns });
     expect(webhook.seen.deny).toBeGreaterThan(0);
     const [binding] = report.bindings;
     expect(binding).toMatchObject({ action: 'error' });

@@ -4,7 +4,7 @@ import type { KeyBinding } from '../../../shared/bindings/KeyBinding.ts';
 import { ErrorCode } from '../../../shared/errors.ts';
 import type { createMemoryKeyLedger } from '../../../shared/keys/KeyLedger.ts';
 import type { LoadedCluster } from '../../../shared/reconcile/LoadedCluster.ts';
-import { retryableFailures } from '../../../shared/reconcile/ResyncReport.ts';
+import { retryableFailures } from '../../../shared/reconcile/SyncReport.ts';
 import type { ClusterSource } from '../../../shared/reconcile/syncClusters.ts';
 import { loadedSource, syncClusters } from '../../../shared/reconcile/syncClusters.ts';
 import { FakeClusterClient, kubeErrors, withHeldSecretReads } from '../../support/FakeClusterClient.ts';

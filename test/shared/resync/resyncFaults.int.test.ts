@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
 
-import type { BindingReport, ResyncReport } from '../../../shared/reconcile/ResyncReport.ts';
+import type { BindingReport, ResyncReport } from '../../../shared/reconcile/SyncReport.ts';
 import { runResync } from '../../../shared/resync/runResync.ts';
 import type { EngineHarness } from '../../support/engineHarness.ts';
 import { startEngineHarness, storageId, subscriptionId } from '../../support/engineHarness.ts';
@@ -17,7 +17,7 @@ const allowedPrefix = `/subscriptions/${subscriptionId}/resourceGroups/${rg}`;
 const st = storageId(rg, 'stfaults');
 
 const resync = (request: Parameters<typeof runResync>[1] = {}) =>
-  runResync(h.services.resyncDeps(h.logger), request);
+  runResync(h.services.engineDeps(h.logger), request);
 const find = (r: ResyncReport, binding: string, cluster = 'cluster-a'): BindingReport | undefined =>
   r.bindings.find((b) => b.cluster === cluster && b.binding === binding && b.namespace === ns);
 const callsFor = (id: string) =>

@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
-import { ownership } from '../../../shared/reconcile/ownership.ts';
-import type { BindingReport, ResyncReport } from '../../../shared/reconcile/ResyncReport.ts';
+import { ownership } from '../../../shared/kube/ownership.ts';
+import type { BindingReport, ResyncReport } from '../../../shared/reconcile/SyncReport.ts';
 import { runResync } from '../../../shared/resync/runResync.ts';
 import type { EngineHarness } from '../../support/engineHarness.ts';
 import { startEngineHarness, storageId, subscriptionId } from '../../support/engineHarness.ts';
@@ -20,7 +20,7 @@ const cosmos = `/subscriptions/${subscriptionId}/resourceGroups/${rg}/providers/
 const redis = `/subscriptions/${subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Cache/Redis/redis-resync`;
 
 const resync = (request: Parameters<typeof runResync>[1] = {}) =>
-  runResync(h.services.resyncDeps(h.logger), request);
+  runResync(h.services.engineDeps(h.logger), request);
 const entry = (r: ResyncReport, cluster: string, binding: string): BindingReport | undefined =>
   r.bindings.find((b) => b.cluster === cluster && b.binding === binding && b.namespace === ns);
 const listKeyCalls = (resourceId?: string) =>

@@ -31,7 +31,7 @@ const msg = (over: Partial<WatchMessage>): WatchMessage => ({
   ...over,
 });
 const handle = (body: unknown) =>
-  handleWatchMessage(h.services.resyncDeps(h.logger), body, { messageId: 'm-1' });
+  handleWatchMessage(h.services.engineDeps(h.logger), body, { messageId: 'm-1' });
 const listKeys = () => h.sim.calls().filter((c) => /listkeys/i.test(c.operation ?? ''));
 async function failure(p: Promise<unknown>): Promise<KeySyncError> {
   try {
@@ -109,7 +109,7 @@ describe('handleWatchMessage', () => {
       resourceId: st,
       secrets: { secondaryKey: { name: 'short-lived', key: 'KEY' } },
     });
-    await runResync(h.services.resyncDeps(h.logger), { cluster: 'cluster-b', namespace: ns });
+    await runResync(h.services.engineDeps(h.logger), { cluster: 'cluster-b', namespace: ns });
     expect((await h.services.index.lookup(st.toLowerCase())).map((e) => e.name)).toContain('short-lived');
     await h.admin['cluster-b'].custom.deleteNamespacedCustomObject({
       ...kb,

@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { createMemoryBindingIndex } from '../../../shared/bindings/BindingIndex.ts';
 import { createMemoryClusterStore } from '../../../shared/clusters/ClusterStore.ts';
 import { ErrorCode, isKeySyncError } from '../../../shared/errors.ts';
-import type { ResyncDeps } from '../../../shared/resync/runResync.ts';
+import type { EngineDeps } from '../../../shared/reconcile/EngineDeps.ts';
 import { handleWatchMessage } from '../../../shared/watch/handleWatchMessage.ts';
 import { FakeClusterClient, kubeErrors } from '../../support/FakeClusterClient.ts';
 import { fakeStorageProvider, storageId, fakeSyncDeps } from '../../support/reconcileFixtures.ts';
@@ -31,7 +31,7 @@ function setup() {
     },
     spec: { resourceId: storageId, secrets: { primaryKey: { name: 'app', key: 'KEY' } } },
   } as never);
-  const deps: ResyncDeps = {
+  const deps: EngineDeps = {
     clusters: createMemoryClusterStore([
       { name: 'c1', kubeconfig: 'x', allow: [{ namespaces: '*', resourceIdPrefix: '/subscriptions/s' }] },
     ]),

@@ -3,7 +3,7 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 
-import { MemoryQueue } from '../../../scripts/localstack/memoryQueue.ts';
+import { MemoryQueue } from '../../../testkit/memoryQueue.ts';
 import { ErrorCode, KeySyncError } from '../../../shared/errors.ts';
 import { retryWatchMessage } from '../../../shared/watch/retryWatchMessage.ts';
 import type { WatchMessage } from '../../../shared/watch/WatchMessage.ts';

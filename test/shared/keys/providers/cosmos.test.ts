@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { CosmosDBManagementClient } from '@azure/arm-cosmosdb';
-import { ArmSimulator } from '../../../../scripts/localstack/armSimulator/ArmSimulator.ts';
+import { ArmSimulator } from '../../../../testkit/armSimulator/ArmSimulator.ts';
 import { armClientOptions } from '../../../../shared/arm/armClientOptions.ts';
 import { parseResourceId } from '../../../../shared/arm/parseResourceId.ts';
 import { ErrorCode } from '../../../../shared/errors.ts';

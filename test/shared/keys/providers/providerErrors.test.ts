@@ -3,7 +3,7 @@
  * arrive as the KeySyncError the engine acts on, and none may carry a key value.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { ArmSimulator } from '../../../../scripts/localstack/armSimulator/ArmSimulator.ts';
+import { ArmSimulator } from '../../../../testkit/armSimulator/ArmSimulator.ts';
 import type { ArmConnection } from '../../../../shared/arm/armClientOptions.ts';
 import { parseResourceId } from '../../../../shared/arm/parseResourceId.ts';
 import { ErrorCode, KeySyncError } from '../../../../shared/errors.ts';

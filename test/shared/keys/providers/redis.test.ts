@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { ArmSimulator } from '../../../../scripts/localstack/armSimulator/ArmSimulator.ts';
+import { ArmSimulator } from '../../../../testkit/armSimulator/ArmSimulator.ts';
 import { parseResourceId } from '../../../../shared/arm/parseResourceId.ts';
 import { ErrorCode } from '../../../../shared/errors.ts';
 import { createRedisKeyProvider, redisConnectionString } from '../../../../shared/keys/providers/redis.ts';

@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { TableClient } from '@azure/data-tables';
-import {
-  ArmSimulator,
-  staticTokenCredential,
-} from '../../../../scripts/localstack/armSimulator/ArmSimulator.ts';
+import { ArmSimulator, staticTokenCredential } from '../../../../testkit/armSimulator/ArmSimulator.ts';
 import { parseResourceId } from '../../../../shared/arm/parseResourceId.ts';
 import { SubscriptionRateLimiter } from '../../../../shared/arm/SubscriptionRateLimiter.ts';
 import { ErrorCode, KeySyncError, ValidationError } from '../../../../shared/errors.ts';

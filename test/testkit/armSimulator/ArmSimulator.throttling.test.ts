@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { ArmSimulator } from '../../../../scripts/localstack/armSimulator/ArmSimulator.ts';
-import { TokenBucket } from '../../../../scripts/localstack/armSimulator/TokenBucket.ts';
+import { ArmSimulator } from '../../../testkit/armSimulator/ArmSimulator.ts';
+import { TokenBucket } from '../../../testkit/armSimulator/TokenBucket.ts';
 import { rawArmRequest } from './rawArmRequest.ts';
 
 const subA = '11111111-2222-3333-4444-555555555555';

@@ -10,7 +10,15 @@ export interface TokenBucketLimits {
 export type TakeResult =
   { readonly ok: true; readonly remaining: number } | { readonly ok: false; readonly retryAfterInMs: number };
 
-/** A token bucket as ARM's throttling uses it: starts full, refills continuously, one token per request. */
+/**
+ * A token bucket as ARM's throttling uses it: starts full, refills continuously, one token per request.
+ *
+ * Deliberately not shared with the product's client-side limiter (shared/arm/SubscriptionRateLimiter.ts):
+ * this is the test oracle for ARM's server-side throttling, and the throttling tests check the product's
+ * bucket against it. Were both the same code, a mistake in the bucket arithmetic would be made on both
+ * sides and no test could see it. They also answer different questions: this one refuses with a
+ * Retry-After (ARM's 429), the product's waits for a token (abortably) before it calls.
+ */
 export class TokenBucket {
   readonly #limits: TokenBucketLimits;
   #tokens: number;

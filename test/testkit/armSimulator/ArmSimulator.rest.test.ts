@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
-import { ArmSimulator } from '../../../../scripts/localstack/armSimulator/ArmSimulator.ts';
+import { ArmSimulator } from '../../../testkit/armSimulator/ArmSimulator.ts';
 import { rawArmRequest } from './rawArmRequest.ts';
 
 const sub = '11111111-2222-3333-4444-555555555555';

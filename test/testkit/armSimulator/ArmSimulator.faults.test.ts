@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { request } from 'node:https';
-import { ArmSimulator } from '../../../../scripts/localstack/armSimulator/ArmSimulator.ts';
+import { ArmSimulator } from '../../../testkit/armSimulator/ArmSimulator.ts';
 import { rawArmRequest } from './rawArmRequest.ts';
 
 const sub = '11111111-2222-3333-4444-555555555555';

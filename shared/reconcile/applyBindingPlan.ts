@@ -2,8 +2,9 @@ import { ErrorCode, isKeySyncError, KeySyncError, SecretNotOwnedError } from '..
 import type { ClusterClient, SecretObject } from '../kube/ClusterClient.ts';
 import type { BindingPlan, DesiredSecret } from './collectDesiredSecrets.ts';
 import { hashSecretData } from './hashSecretData.ts';
-import { ownedSecretMetadata, ownership, recordedKeyGeneration, secretOwner } from './ownership.ts';
-import type { SecretReport } from './ResyncReport.ts';
+import { ownedSecretMetadata, ownership, recordedKeyGeneration, secretOwner } from '../kube/ownership.ts';
+import type { SecretReport } from './SyncReport.ts';
+import { retryLostRaces } from '../retryLostRaces.ts';
 
 /** Options for {@link applyBindingPlan}. */
 export interface ApplyOptions {
@@ -68,38 +69,27 @@ async function applyOne(
     dataHash,
   });
   try {
-    let current = existing ? existing.secret : await client.getSecret(desired.namespace, desired.name);
-    for (let attempt = 1; ; attempt++) {
+    return await retryLostRaces(maxWriteAttempts, isWriteConflict, async (attempt) => {
+      const current =
+        attempt === 1 && existing ? existing.secret : await client.getSecret(desired.namespace, desired.name);
       const decision = decide(client.cluster, desired, current);
       if (decision.action === 'unchanged' || decision.action === 'superseded')
         return report(decision.action, decision.dataHash);
-      if (dryRun || (await tryWrite(client, desired, current, decision.action, attempt)))
-        return report(decision.action, desired.dataHash);
-      current = await client.getSecret(desired.namespace, desired.name);
-    }
+      if (!dryRun) {
+        const body = toWrite(desired, current);
+        if (decision.action === 'created') await client.createSecret(body);
+        else await client.replaceSecret(body);
+      }
+      return report(decision.action, desired.dataHash);
+    });
   } catch (err) {
     return failed(desired.name, keys, err);
   }
 }
 
-/** One write; false when it lost an optimistic-concurrency race and may be tried again. */
-async function tryWrite(
-  client: ClusterClient,
-  desired: DesiredSecret,
-  current: SecretObject | undefined,
-  action: 'created' | 'updated',
-  attempt: number,
-): Promise<boolean> {
-  try {
-    const body = toWrite(desired, current);
-    if (action === 'created') await client.createSecret(body);
-    else await client.replaceSecret(body);
-    return true;
-  } catch (err) {
-    const lostRace = isKeySyncError(err) && err.code === ErrorCode.WriteConflict;
-    if (lostRace && attempt < maxWriteAttempts) return false;
-    throw err;
-  }
+/** A write that lost an optimistic-concurrency race (409): read again and decide again. */
+function isWriteConflict(err: unknown): boolean {
+  return isKeySyncError(err) && err.code === ErrorCode.WriteConflict;
 }
 
 type Decision =

@@ -8,7 +8,7 @@ import {
   type ArmCloudEvent,
   type ArmEvent,
   type DeliveredArmEvent,
-} from '../../../../scripts/localstack/armSimulator/ArmSimulator.ts';
+} from '../../../testkit/armSimulator/ArmSimulator.ts';
 import { rawArmRequest } from './rawArmRequest.ts';
 
 const sub = '11111111-2222-3333-4444-555555555555';
@@ -42,7 +42,7 @@ describe('ARM events', () => {
     const sample = (
       JSON.parse(
         readFileSync(
-          new URL('../../../../../shared/reference/events/storage-regenerate-key.json', import.meta.url),
+          new URL('../../../../shared/reference/events/storage-regenerate-key.json', import.meta.url),
           'utf8',
         ),
       ) as unknown[]

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 
 import type { ServiceBusMessage } from '@azure/service-bus';
 
-import type { WatchMessage } from '../../shared/watch/WatchMessage.ts';
-import type { WatchRedelivery } from '../../shared/watch/WatchRedelivery.ts';
-import { toServiceBusMessage } from '../../shared/watch/watchServiceBusMessage.ts';
-import type { WatchPublisher } from '../../watcher/WatchPublisher.ts';
+import type { WatchMessage } from '../shared/watch/WatchMessage.ts';
+import type { WatchRedelivery } from '../shared/watch/WatchRedelivery.ts';
+import { toServiceBusMessage } from '../shared/watch/watchServiceBusMessage.ts';
+import type { WatchPublisher } from '../watcher/WatchPublisher.ts';
 
 /** A message in the {@link MemoryQueue}, as a Service Bus receiver would see it. */
 export interface QueuedMessage {

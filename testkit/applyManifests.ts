@@ -14,18 +14,19 @@ import {
  * keywords intact: objects go through `loadAllYaml`, never through the typed models, which drop `enum`.
  * @param kc - admin KubeConfig
  * @param file - path of a multi-document YAML file
- * @param options - `dryRun: true` asks the apiserver to validate without persisting
+ * @param options - `dryRun: true` asks the apiserver to validate without persisting; `only` picks the objects
+ *   to apply (all by default)
  * @returns the applied objects as the apiserver returned them
  */
 export async function applyManifests(
   kc: KubeConfig,
   file: string,
-  options: { dryRun?: boolean } = {},
+  options: { dryRun?: boolean; only?: (o: KubernetesObject) => boolean } = {},
 ): Promise<KubernetesObject[]> {
   const client = KubernetesObjectApi.makeApiClient(kc);
   const docs = loadAllYaml(await readFile(file, 'utf8')) as KubernetesObject[];
   const out: KubernetesObject[] = [];
-  for (const doc of docs.filter(Boolean)) {
+  for (const doc of docs.filter((d) => d && (options.only?.(d) ?? true))) {
     out.push(
       await client.patch(
         doc,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { TableClient } from '@azure/data-tables';
-import { loadTestStack } from '../../support/testStack.ts';
+import { loadTestStack } from '../support/testStack.ts';
 
 describe('Azurite started by the integration global set-up', () => {
   it('creates a table, upserts an entity and reads it back', async () => {

@@ -9,7 +9,7 @@ import {
   loadTestStack,
   testCluster,
   userKubeConfig,
-} from '../../support/testStack.ts';
+} from '../support/testStack.ts';
 
 const namespace = `cp-int-${randomBytes(3).toString('hex')}`;
 const stack = loadTestStack();

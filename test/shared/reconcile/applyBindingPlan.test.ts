@@ -3,8 +3,8 @@ import { describe, expect, it } from '@jest/globals';
 import { ErrorCode } from '../../../shared/errors.ts';
 import type { BindingPlan } from '../../../shared/reconcile/collectDesiredSecrets.ts';
 import { hashSecretData } from '../../../shared/reconcile/hashSecretData.ts';
-import { ownedSecretMetadata, ownership } from '../../../shared/reconcile/ownership.ts';
-import { applyBindingPlan } from '../../../shared/reconcile/SecretWriter.ts';
+import { ownedSecretMetadata, ownership } from '../../../shared/kube/ownership.ts';
+import { applyBindingPlan } from '../../../shared/reconcile/applyBindingPlan.ts';
 import { FakeClusterClient, kubeErrors } from '../../support/FakeClusterClient.ts';
 import { binding, desired } from '../../support/reconcileFixtures.ts';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 
-import type { WatchMessage } from '../../../shared/watch/WatchMessage.ts';
-import { MemoryQueue } from '../../../scripts/localstack/memoryQueue.ts';
-import { toRetryServiceBusMessage } from '../../../shared/watch/watchServiceBusMessage.ts';
+import type { WatchMessage } from '../../shared/watch/WatchMessage.ts';
+import { MemoryQueue } from '../../testkit/memoryQueue.ts';
+import { toRetryServiceBusMessage } from '../../shared/watch/watchServiceBusMessage.ts';
 
 const message = (name: string): WatchMessage => ({
   version: 1,

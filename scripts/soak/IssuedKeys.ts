@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-import type { KeyHistory } from '../localstack/armSimulator/ArmSimulator.ts';
+import type { KeyHistory } from '../../testkit/armSimulator/ArmSimulator.ts';
 
 /** One key value the simulator issued: whose, which key, and which generation (0 = the value at creation). */
 export interface KeyRef {
@@ -21,7 +21,7 @@ const keyLike = /[A-Za-z0-9+/]{40,}={0,2}/g;
  * and compared with the current keys (invariant a). Refreshes itself from the simulator's key history when it
  * meets a key-like value it does not know yet.
  */
-export class KeyLedger {
+export class IssuedKeys {
   readonly #history: (resourceId: string) => KeyHistory;
   readonly #resourceIds: readonly string[];
   #byValue = new Map<string, KeyRef>();

@@ -10,20 +10,20 @@ import { pathToFileURL } from 'node:url';
 import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { startAzurite } from '../../../scripts/localstack/Azurite.ts';
-import { startControlPlane } from '../../../scripts/localstack/ControlPlane.ts';
-import type { ControlPlane } from '../../../scripts/localstack/ControlPlane.ts';
-import { ensureKubeBinaries } from '../../../scripts/localstack/kubeBinaries.ts';
-import type { KubeBinaries } from '../../../scripts/localstack/kubeBinaries.ts';
-import { reapOrphans } from '../../../scripts/localstack/ownedWorkDir.ts';
-import { isProcessRunning } from '../../../scripts/localstack/processInfo.ts';
-import { trackedProcessGroups } from '../../../scripts/localstack/processRegistry.ts';
-import { repoRoot } from '../../../scripts/localstack/repoRoot.ts';
-import { spawnManaged } from '../../../scripts/localstack/spawnManaged.ts';
-import type { ManagedProcess } from '../../../scripts/localstack/spawnManaged.ts';
-import { defaultTestUsers } from '../../../scripts/localstack/TokenUser.ts';
-import { waitFor } from '../../../scripts/localstack/waitFor.ts';
-import { AuditLogReader, secretWriteAuditPolicy } from '../../../scripts/soak/AuditLogReader.ts';
+import { startAzurite } from '../../testkit/Azurite.ts';
+import { startControlPlane } from '../../testkit/ControlPlane.ts';
+import type { ControlPlane } from '../../testkit/ControlPlane.ts';
+import { ensureKubeBinaries } from '../../testkit/kubeBinaries.ts';
+import type { KubeBinaries } from '../../testkit/kubeBinaries.ts';
+import { reapOrphans } from '../../testkit/ownedWorkDir.ts';
+import { isProcessRunning } from '../../testkit/processInfo.ts';
+import { trackedProcessGroups } from '../../testkit/processRegistry.ts';
+import { repoRoot } from '../../testkit/repoRoot.ts';
+import { spawnManaged } from '../../testkit/spawnManaged.ts';
+import type { ManagedProcess } from '../../testkit/spawnManaged.ts';
+import { defaultTestUsers } from '../../testkit/TokenUser.ts';
+import { waitFor } from '../../testkit/waitFor.ts';
+import { AuditLogReader, secretWriteAuditPolicy } from '../../testkit/AuditLogReader.ts';
 
 let root: string;
 let binaries: KubeBinaries;
@@ -114,7 +114,7 @@ describe('a throwaway control plane', () => {
 
 /** Code of an owner process: starts Azurite under LS_ROOT, prints READY <pid>, then ends as LS_MODE says. */
 const OWNER_SCRIPT = `
-const { startAzurite } = await import(${JSON.stringify(pathToFileURL(join(repoRoot, 'scripts/localstack/Azurite.ts')).href)});
+const { startAzurite } = await import(${JSON.stringify(pathToFileURL(join(repoRoot, 'testkit/Azurite.ts')).href)});
 const azurite = await startAzurite({ workDir: process.env.LS_ROOT });
 process.stdout.write('READY ' + azurite.pid + '\\n');
 const mode = process.env.LS_MODE;

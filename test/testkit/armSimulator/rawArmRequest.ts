@@ -1,5 +1,5 @@
 import { request } from 'node:https';
-import type { ArmSimulator } from '../../../../scripts/localstack/armSimulator/ArmSimulator.ts';
+import type { ArmSimulator } from '../../../testkit/armSimulator/ArmSimulator.ts';
 
 /** A raw response from the simulator. */
 export interface RawResponse {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 import type { InvocationContext as InvocationContextType } from '@azure/functions';
 
-import { InvocationContext } from '../../functions/azureFunctions.ts';
+import { InvocationContext } from '../functions/azureFunctions.ts';
 
 /**
  * An Event Grid-triggered function handler, as `app.eventGrid` takes it. The event is whatever JSON object the

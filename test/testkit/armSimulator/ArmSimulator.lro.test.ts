@@ -1,9 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { CosmosDBManagementClient } from '@azure/arm-cosmosdb';
-import {
-  ArmSimulator,
-  staticTokenCredential,
-} from '../../../../scripts/localstack/armSimulator/ArmSimulator.ts';
+import { ArmSimulator, staticTokenCredential } from '../../../testkit/armSimulator/ArmSimulator.ts';
 import { rawArmRequest } from './rawArmRequest.ts';
 
 const sub = '11111111-2222-3333-4444-555555555555';
