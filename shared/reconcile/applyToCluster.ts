@@ -138,8 +138,12 @@ async function recordOutcome(
   options: ApplyToClusterOptions,
 ): Promise<void> {
   const { binding } = plan;
+  const hashes = new Map(report.secrets.flatMap((s) => (s.dataHash ? [[s.name, s.dataHash] as const] : [])));
   try {
-    await cluster.client.patchKeyBindingStatus(binding, buildBindingStatus(binding, report, options.now()));
+    await cluster.client.patchKeyBindingStatus(
+      binding,
+      buildBindingStatus(binding, report, hashes, options.now()),
+    );
     for (const e of bindingEvents(binding, report)) await cluster.client.recordEvent(binding, e);
   } catch (err) {
     options.logger.warn(

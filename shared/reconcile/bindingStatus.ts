@@ -18,11 +18,13 @@ export interface ReadyCondition {
  * error code), observed generation, last successful sync, and the Secrets it owns with their data hashes.
  * @param binding - the binding
  * @param report - its outcome
+ * @param hashes - Secret name -> data hash, for the Secrets written or unchanged
  * @param now - current time
  */
 export function buildBindingStatus(
   binding: KeyBinding,
   report: BindingReport,
+  hashes: ReadonlyMap<string, string>,
   now: Date,
 ): Record<string, unknown> {
   const ok = report.action !== 'error' && report.action !== 'conflict';
@@ -46,7 +48,7 @@ export function buildBindingStatus(
     resourceName: resourceName(binding.resourceId),
     ...(ok ? { lastSyncTime: now.toISOString() } : {}),
     secrets: ok
-      ? owned.map((s) => ({ name: s.name, keys: [...s.keys], dataHash: s.dataHash ?? '' }))
+      ? owned.map((s) => ({ name: s.name, keys: [...s.keys], dataHash: hashes.get(s.name) ?? '' }))
       : binding.previouslyOwnedSecrets.map((name) => ({ name })),
     conditions: [condition],
   };

@@ -140,37 +140,29 @@ async function syncOne(
     logger: deps.logger,
     now: deps.now,
   });
-  return [...invalid, ...withStaleness(applied, cleared, fetched)];
+  return [...invalid, ...applied.map((report) => withStaleness(report, cleared, fetched))];
 }
 
 /**
- * Bindings written with the newest keys ARM gives while a regeneration announced by an event has not shown yet
- * are retryable (the redelivery waits for that regeneration), whatever their writes did. Nothing to do, and no
- * lookup per binding, when no resource of the pass is stale (the usual case).
+ * A binding written with the newest keys ARM gives while a regeneration announced by an event has not shown yet
+ * is retryable (the redelivery waits for that regeneration), whatever its writes did.
  */
 function withStaleness(
-  reports: BindingReport[],
+  report: BindingReport,
   cleared: readonly ClearedBinding[],
   fetched: ReadonlyMap<string, ResourceValues>,
-): BindingReport[] {
-  const stale = new Map<string, KeySyncError>();
-  for (const [key, r] of fetched) if ('staleness' in r && r.staleness) stale.set(key, r.staleness);
-  if (stale.size === 0) return reports;
-  const staleness = new Map<string, KeySyncError>();
-  for (const c of cleared) {
-    const e = stale.get(c.resource.key);
-    if (e) staleness.set(`${c.binding.namespace}/${c.binding.name}`, e);
-  }
-  return reports.map((report) => {
-    const e = staleness.get(`${report.namespace}/${report.binding}`);
-    if (!e || report.retryable) return report;
-    return {
-      ...report,
-      retryable: true,
-      reason: report.reason ?? e.code,
-      message: report.message ?? e.message,
-    };
-  });
+): BindingReport {
+  const c = cleared.find(
+    (x) => x.binding.namespace === report.namespace && x.binding.name === report.binding,
+  );
+  const r = c ? fetched.get(c.resource.key) : undefined;
+  if (!r || !('staleness' in r) || !r.staleness || report.retryable) return report;
+  return {
+    ...report,
+    retryable: true,
+    reason: report.reason ?? r.staleness.code,
+    message: report.message ?? r.staleness.message,
+  };
 }
 
 /** The values of every resource this cluster's bindings use, each asked for with the union of their names. */
